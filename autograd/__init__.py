@@ -1,0 +1,91 @@
+"""ndgrad's autograd: tensors and scalars that record what you compute with them, and the
+engine that differentiates it, to any order.
+
+Where to look: ``tensor.py`` (the Tensor API you call), ``ops/`` (each op's forward and
+backward, as ``Function`` subclasses), ``engine.py`` (the backward walk).
+"""
+
+import numpy as np
+
+from .creation import (
+    arange,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    generator,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .engine import grad
+from .function import Context, Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .joining import cat, stack
+from .scalar import Scalar
+from .tensor import RemovableHandle, Tensor, ValuesIndices, where
+
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+
+# Functional forms of the methods, for code written as torch.exp(x), torch.matmul(a, b), ...
+exp = Tensor.exp
+log = Tensor.log
+sqrt = Tensor.sqrt
+abs = Tensor.abs  # noqa: A001
+sin = Tensor.sin
+cos = Tensor.cos
+tanh = Tensor.tanh
+sigmoid = Tensor.sigmoid
+relu = Tensor.relu
+clamp = Tensor.clamp
+maximum = Tensor.maximum
+minimum = Tensor.minimum
+pow = Tensor.pow  # noqa: A001
+matmul = Tensor.matmul
+sum = Tensor.sum  # noqa: A001
+mean = Tensor.mean
+prod = Tensor.prod
+var = Tensor.var
+std = Tensor.std
+max = Tensor.max  # noqa: A001
+min = Tensor.min  # noqa: A001
+argmax = Tensor.argmax
+argmin = Tensor.argmin
+logsumexp = Tensor.logsumexp
+softmax = Tensor.softmax
+log_softmax = Tensor.log_softmax
+reshape = Tensor.reshape
+flatten = Tensor.flatten
+squeeze = Tensor.squeeze
+unsqueeze = Tensor.unsqueeze
+permute = Tensor.permute
+transpose = Tensor.transpose
+split = Tensor.split
+chunk = Tensor.chunk
+
+__all__ = [
+    "Context", "Function", "GradcheckError", "RemovableHandle", "Scalar", "Tensor", "ValuesIndices",
+    "abs", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "cos", "enable_grad", "exp",
+    "eye", "flatten", "float16", "float32", "float64", "from_numpy", "full", "full_like", "generator",
+    "grad", "gradcheck", "gradgradcheck", "int32", "int64", "is_grad_enabled", "linspace", "log",
+    "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "no_grad", "ones", "ones_like", "permute", "pow", "prod", "rand", "rand_like", "randint", "randn",
+    "randn_like", "relu", "reshape", "set_grad_enabled", "sigmoid", "sin", "softmax", "split", "sqrt",
+    "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "where",
+    "zeros", "zeros_like",
+]

@@ -1,0 +1,295 @@
+"""``Function``: how an op is defined, and ``Context``: the graph node it leaves behind.
+
+Every op of the engine, built in or written by a user, is a ``Function`` subclass with a
+static ``forward`` and ``backward`` side by side:
+
+* ``forward(ctx, *args)`` receives the NumPy arrays (or, for ``Scalar``, the floats) of its
+  tensor arguments, other arguments unchanged, and returns an array or a tuple of arrays.
+* ``backward(ctx, *grads)`` receives one gradient per output, as tensors, and returns one
+  gradient (or None) per positional argument of ``forward``. It is written with tensor
+  operations, so with ``create_graph=True`` the engine records it like any other code,
+  and derivatives of every order come from the same rule.
+
+``ctx.save_for_backward(*arrays)`` takes arrays that ``forward`` received or returned;
+``ctx.saved_tensors`` gives them back in ``backward`` as the tensors they belong to, still
+connected to the graph. Anything else saved comes back unchanged, as a constant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import _state
+
+
+class Variable:
+    """What the engine needs of a graph value; ``Tensor`` and ``Scalar`` both are one.
+
+    ``data`` holds the value, ``grad_fn`` the node that produced it (None for a leaf),
+    ``_output_nr`` which output of that node it is, ``_vc`` a one-element list counting
+    in-place changes (shared by views of the same memory).
+    """
+
+    __slots__ = ()
+    data: Any
+    grad: Any
+    grad_fn: Context | None
+    requires_grad: bool
+    _output_nr: int
+    _vc: list[int]
+
+    @classmethod
+    def _wrap(cls, data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Any:
+        raise NotImplementedError
+
+    def _edge(self) -> tuple[Any, int, Any, Any]:
+        raise NotImplementedError
+
+
+class Context:
+    """One recorded op: the ``ctx`` of its Function, and the ``grad_fn`` of its outputs.
+
+    It holds what backward needs (saved values, attributes that forward set) and the
+    edges along which gradients flow on: one per positional argument, None where that
+    argument needs no gradient, else ``(node_or_leaf, output_nr, shape, dtype)``.
+    """
+
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_freed",
+        "_n_outputs",
+        "_non_differentiable",
+        "_out_cls",
+        "_output_meta",
+        "_pre_hooks",
+        "_retained",
+        "_saved",
+        "_to_save",
+        "function",
+        "needs_input_grad",
+        "next_edges",
+    )
+
+    def __init__(self, function: type[Function], needs: tuple[bool, ...], edges: tuple[Any, ...]) -> None:
+        self.function = function
+        self.needs_input_grad = needs
+        self.next_edges = edges
+        self._to_save: tuple[Any, ...] = ()
+        self._saved: list[tuple[Any, ...]] | None = None
+        self._freed = False
+        self._n_outputs = 1
+        self._output_meta: list[tuple[Any, Any]] | None = None
+        self._non_differentiable: tuple[Any, ...] = ()
+        self._pre_hooks: dict[int, list[Any]] | None = None
+        self._retained: dict[int, Any] | None = None
+
+    # --- the ctx API, used inside forward and backward -----------------------------
+    def save_for_backward(self, *values: Any) -> None:
+        self._to_save = values
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Outputs (arrays returned by forward) that never carry a gradient, such as indices."""
+        self._non_differentiable = outputs
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        if self._freed:
+            raise RuntimeError(
+                f"{self.name()}: its saved values were freed by an earlier backward pass. "
+                "Pass retain_graph=True to the first backward() (or autograd.grad) "
+                "to backpropagate through the same graph again."
+            )
+        assert self._saved is not None
+        values = []
+        for entry in self._saved:
+            kind = entry[0]
+            if kind == "const":
+                values.append(entry[1])
+                continue
+            if kind == "var":
+                value, vc, version = entry[1], entry[2], entry[3]
+            else:  # an output: rebuilt on demand, so that the node holds no cycle to it
+                _, data, nr, vc, version = entry
+                value = self._out_cls._wrap(data, self, nr)
+                if value._vc is not vc:
+                    value._vc = vc
+            if vc[0] != version:
+                raise RuntimeError(
+                    f"{self.name()} saved a value of shape {np.shape(value.data)} for backward, "
+                    f"but it was modified in place afterwards (version {version} when saved, "
+                    f"{vc[0]} now). Use an out-of-place op, or clone() before the in-place change."
+                )
+            values.append(value)
+        return tuple(values)
+
+    # --- engine side -------------------------------------------------------------------
+    def name(self) -> str:
+        return self.function.__name__ + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+    def register_prehook(self, output_nr: int, hook: Any) -> None:
+        """Run ``hook(grad)`` on the gradient of one output before this node's backward."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        self._pre_hooks.setdefault(output_nr, []).append(hook)
+
+    def release(self) -> None:
+        """Drop what backward needed; called by the engine unless the graph is retained."""
+        self._saved = None
+        self._freed = True
+        self.__dict__.clear()
+
+
+class _Unrecorded:
+    """The ctx forward receives when nothing is recorded: saving is a no-op."""
+
+    def __init__(self, n: int) -> None:
+        self.needs_input_grad = (False,) * n
+
+    def save_for_backward(self, *values: Any) -> None:
+        pass
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        pass
+
+
+class Function:
+    """Base class of every op. Subclass it, write ``forward`` and ``backward``, call ``apply``.
+
+    Example (softplus)::
+
+        class Softplus(Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return np.logaddexp(0.0, x)
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return grad * x.sigmoid()
+
+        y = Softplus.apply(t)
+    """
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def explain(shapes: list[tuple[int, ...]], error: Exception) -> Exception:
+        """Turn an error NumPy raised inside forward into one that names the operands."""
+        if "broadcast" in str(error):
+            listed = " and ".join(str(s) for s in shapes)
+            return ValueError(f"shapes {listed} do not broadcast (trailing dims must be equal or 1)")
+        return type(error)(f"operands of shapes {shapes}: {error}")
+
+    @classmethod
+    def _explained(cls, error: Exception, args: tuple[Any, ...]) -> Exception:
+        shapes = [tuple(np.shape(a.data)) for a in args if isinstance(a, Variable)]
+        explained = cls.explain(shapes, error)
+        if explained is error:
+            return error
+        return type(explained)(f"{cls.__name__}: {explained}")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        out_cls = None
+        record = False
+        raw = []
+        for a in args:
+            if isinstance(a, Variable):
+                if out_cls is None:
+                    out_cls = type(a)
+                if a.requires_grad:
+                    record = True
+                raw.append(a.data)
+            else:
+                raw.append(a)
+        if out_cls is None:
+            raise TypeError(
+                f"{cls.__name__}.apply needs at least one Tensor or Scalar argument, "
+                f"got {tuple(type(a).__name__ for a in args)}"
+            )
+        if not (record and _state.enabled):
+            try:
+                out = cls.forward(_Unrecorded(len(args)), *raw, **kwargs)
+            except (ValueError, IndexError, TypeError) as error:
+                raise cls._explained(error, args) from error
+            if type(out) is tuple:
+                return tuple(_share_version(out_cls._wrap(o), o, args) for o in out)
+            return _share_version(out_cls._wrap(out), out, args)
+
+        needs = []
+        edges = []
+        for a in args:
+            if isinstance(a, Variable) and a.requires_grad:
+                needs.append(True)
+                edges.append(a._edge())
+            else:
+                needs.append(False)
+                edges.append(None)
+        ctx = Context(cls, tuple(needs), tuple(edges))
+        try:
+            out = cls.forward(ctx, *raw, **kwargs)
+        except (ValueError, IndexError, TypeError) as error:
+            raise cls._explained(error, args) from error
+        ctx._out_cls = out_cls
+        if type(out) is tuple:
+            ctx._n_outputs = len(out)
+            outputs = tuple(_share_version(out_cls._wrap(o, ctx, i), o, args) for i, o in enumerate(out))
+            ctx._output_meta = [(np.shape(o), getattr(o, "dtype", None)) for o in out]
+            for i, o in enumerate(out):
+                if any(o is nd for nd in ctx._non_differentiable):
+                    outputs[i].grad_fn = None
+                    outputs[i].requires_grad = False
+            result: Any = outputs
+        else:
+            outputs = (_share_version(out_cls._wrap(out, ctx, 0), out, args),)
+            result = outputs[0]
+        _resolve_saved(ctx, args, out if type(out) is tuple else (out,), outputs)
+        return result
+
+
+def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
+    """A result that is a NumPy view of an input shares that input's version counter,
+    so that an in-place change through either one is seen by whoever saved the other."""
+    if type(data) is np.ndarray and data.base is not None:
+        for a in args:
+            if isinstance(a, Variable) and type(a.data) is np.ndarray:
+                root = a.data if a.data.base is None else a.data.base
+                if data.base is root:
+                    value._vc = a._vc
+                    break
+    return value
+
+
+def _resolve_saved(ctx: Context, args: tuple[Any, ...], raw_out: tuple[Any, ...], outputs: tuple[Any, ...]) -> None:
+    """Turn the arrays forward saved back into references to the graph values they are."""
+    saved: list[tuple[Any, ...]] = []
+    used: set[int] = set()
+    for item in ctx._to_save:
+        entry: tuple[Any, ...] | None = None
+        if item is not None:
+            for i, o in enumerate(raw_out):
+                if item is o:
+                    entry = ("out", o, i, outputs[i]._vc, outputs[i]._vc[0])
+                    break
+            if entry is None:
+                for j, a in enumerate(args):
+                    if j not in used and isinstance(a, Variable) and a.data is item:
+                        used.add(j)
+                        entry = ("var", a, a._vc, a._vc[0])
+                        break
+        saved.append(entry if entry is not None else ("const", item))
+    ctx._saved = saved
+    ctx._to_save = ()

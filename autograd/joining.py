@@ -1,0 +1,40 @@
+"""Joining tensors: cat and stack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from . import ops
+from .shapes import normalize_dim
+from .tensor import Tensor
+
+
+def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim; all other dims must match."""
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("cat: needs at least one tensor")
+    ndim = ts[0].ndim
+    if ndim == 0:
+        raise ValueError("cat: 0-d tensors cannot be joined; use stack()")
+    axis = normalize_dim(dim, ndim, "cat")
+    for i, t in enumerate(ts):
+        if t.ndim != ndim or t.shape[:axis] + t.shape[axis + 1 :] != ts[0].shape[:axis] + ts[0].shape[axis + 1 :]:
+            raise ValueError(
+                f"cat along dim {dim}: tensor {i} has shape {t.shape}, which does not match shape "
+                f"{ts[0].shape} of tensor 0 outside dim {dim}"
+            )
+    return ops.Cat.apply(*ts, axis)
+
+
+def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """Join tensors of one shape along a new dim."""
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("stack: needs at least one tensor")
+    for i, t in enumerate(ts):
+        if t.shape != ts[0].shape:
+            raise ValueError(f"stack: tensor {i} has shape {t.shape} but tensor 0 has shape {ts[0].shape}")
+    axis = normalize_dim(dim, ts[0].ndim + 1, "stack")
+    return cat([t.unsqueeze(axis) for t in ts], axis)

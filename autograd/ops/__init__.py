@@ -1,0 +1,35 @@
+"""The built-in ops, each a ``Function`` with its forward and backward side by side."""
+
+from .elementwise import (
+    Abs,
+    Add,
+    Cast,
+    Clamp,
+    Clone,
+    Cos,
+    Div,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    Relu,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
+)
+from .linalg import Matmul
+from .reduce import LogSoftmax, LogSumExp, Max, Min, Prod, Softmax, Sum
+from .shape import Cat, CopyFrom, Expand, Fill, GetItem, IndexAdd, Permute, Reshape, SetItem, SumToShape
+
+__all__ = [
+    "Abs", "Add", "Cast", "Cat", "Clamp", "Clone", "CopyFrom", "Cos", "Div", "Exp", "Expand", "Fill",
+    "GetItem", "IndexAdd", "Log", "LogSoftmax", "LogSumExp", "Matmul", "Max", "Maximum", "Min",
+    "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "Relu", "Reshape", "SetItem", "Sigmoid",
+    "Sin", "Softmax", "Sqrt", "Sub", "Sum", "SumToShape", "Tanh", "Where",
+]

@@ -1,0 +1,296 @@
+"""Elementwise ops. Broadcast operands get full-shape gradients here; the engine reduces
+them to each operand's shape (see ``engine._fit``), so no rule below sums over anything.
+
+Conventions at kinks and ties (as in PyTorch): relu'(0) = 0, abs'(0) = 0, clamp passes the
+gradient on its closed interval [min, max], maximum/minimum split it 0.5/0.5 on ties.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return g, g
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return a - b
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        # Save only what the other gradient needs, so that x.mul_(2) keeps a usable graph.
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, b = ctx.saved_tensors
+        return (g * b if b is not None else None), (g * a if a is not None else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, b = ctx.saved_tensors
+        ga = g / b
+        return ga, (-ga * a / b if ctx.needs_input_grad[1] else None)
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        return -a
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return -g
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, b, out = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(b, (int, float)):
+                # NOTE: b * a**(b-1) is 0 * inf at a = 0 when b = 0; the true derivative is 0.
+                ga = g * (b * a ** (b - 1)) if b != 0 else g * 0.0
+            else:
+                ga = g * (b * a ** (b - 1)).where(b != 0, 0.0)
+        if ctx.needs_input_grad[1]:
+            # d(a**b)/db = a**b log a; at a = 0 (with b > 0) the limit is 0, not 0 * -inf.
+            gb = g * (out * a.where(a != 0, 1.0).log())
+        return ga, gb
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (a,) = ctx.saved_tensors
+        return g / a
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return g / (out * 2.0)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (a,) = ctx.saved_tensors
+        return g * np.sign(a.data)  # sign(0) = 0: abs'(0) = 0
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (a,) = ctx.saved_tensors
+        return g * a.cos()
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (a,) = ctx.saved_tensors
+        return -g * a.sin()
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return g * (1.0 - out * out)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        # NOTE: exp of -|a| never overflows; the two branches are the same function.
+        e = np.exp(-np.abs(a))
+        out = np.where(np.asarray(a) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return g * (out * (1.0 - out))
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        ctx.save_for_backward(a)
+        return np.maximum(a, 0)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (a,) = ctx.saved_tensors
+        return g * (a.data > 0)  # relu'(0) = 0
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, lo: Any, hi: Any) -> Any:
+        ctx.save_for_backward(a, lo, hi)
+        return np.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, lo, hi = ctx.saved_tensors
+        inside = np.ones(np.shape(a.data), dtype=bool)
+        if lo is not None:
+            inside &= a.data >= _raw(lo)
+        if hi is not None:
+            inside &= a.data <= _raw(hi)
+        glo = g * (a.data < _raw(lo)) if ctx.needs_input_grad[1] else None
+        ghi = g * (a.data > _raw(hi)) if ctx.needs_input_grad[2] else None
+        return g * inside, glo, ghi
+
+
+def _raw(x: Any) -> Any:
+    return getattr(x, "data", x)
+
+
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, b = ctx.saved_tensors
+        return _split_ties(g, _raw(a), _raw(b))
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, b = ctx.saved_tensors
+        return _split_ties(g, _raw(b), _raw(a))
+
+
+def _split_ties(g: Any, winner: Any, loser: Any) -> tuple[Any, Any]:
+    """Gradient of max(winner, loser)-like selections: the larger side takes it, ties halve it."""
+    tie = (winner == loser) * 0.5
+    return g * ((winner > loser) + tie), g * ((loser > winner) + tie)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        cond = ctx.cond
+        ga = g.where(cond, 0.0) if ctx.needs_input_grad[1] else None
+        gb = g.where(~cond, 0.0) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, dtype: Any) -> Any:
+        ctx.dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return g.to(ctx.dtype), None
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        return np.array(a, copy=True)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return g

@@ -1,0 +1,54 @@
+"""Matrix products."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+
+
+class Matmul(Function):
+    """``a @ b`` with NumPy's (and torch's) rules: 1-D operands are promoted to a matrix
+    and the added dim removed again; leading dims broadcast."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def explain(shapes: list[tuple[int, ...]], error: Exception) -> Exception:
+        a, b = shapes
+        if not a or not b:
+            return ValueError(f"matmul: both operands need at least 1 dim, got shapes {a} and {b}")
+        inner_b = b[0] if len(b) == 1 else b[-2]
+        if a[-1] != inner_b:
+            return ValueError(
+                f"matmul: shapes {a} and {b} do not fit: the last dim of the first ({a[-1]}) must equal "
+                f"the {'only' if len(b) == 1 else 'second-to-last'} dim of the second ({inner_b})"
+            )
+        return ValueError(f"matmul: batch dims of shapes {a} and {b} do not broadcast")
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, b = ctx.saved_tensors
+        if a.ndim == 1 and b.ndim == 1:
+            return g * b, g * a
+        # Work with matrices: restore the dims the 1-D promotion removed from g.
+        a_vec, b_vec = a.ndim == 1, b.ndim == 1
+        if a_vec:
+            g = g.unsqueeze(-2)
+        if b_vec:
+            g = g.unsqueeze(-1)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = g @ (b.unsqueeze(-1) if b_vec else b).mT
+            if a_vec:
+                ga = ga.squeeze(-2)
+        if ctx.needs_input_grad[1]:
+            gb = (a.unsqueeze(0) if a_vec else a).mT @ g
+            if b_vec:
+                gb = gb.squeeze(-1)
+        return ga, gb

@@ -1,0 +1,135 @@
+"""Reductions. Each gradient is the upstream gradient reshaped to the keepdim shape and
+broadcast back (times a constant weight for max and min), so it stays differentiable.
+
+Ties: a full max/min splits the gradient evenly among the tied elements; max/min along a
+dim sends all of it to the index it returns (the first occurrence), as PyTorch does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..shapes import keepdim_shape
+
+
+def _unreduce(g: Any, ctx: Any) -> Any:
+    """The upstream gradient of a reduction, broadcast back to the input's shape."""
+    return g.reshape(keepdim_shape(ctx.shape, ctx.axes)).expand(ctx.shape)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
+        ctx.shape, ctx.axes = a.shape, axes
+        return np.sum(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return _unreduce(g, ctx), None, None
+
+
+class Max(Function):
+    """max over every element (one output) or along one dim (values and indices)."""
+
+    _pick = staticmethod(np.argmax)
+
+    @classmethod
+    def forward(cls, ctx: Any, a: Any, axis: int | None, keepdim: bool) -> Any:  # type: ignore[override]
+        ctx.shape, ctx.axes = a.shape, (None if axis is None else (axis,))
+        if axis is None:
+            out = a.reshape(-1)[cls._pick(a)]
+            tied = a == out
+            ctx.weight = tied / np.array(np.count_nonzero(tied), dtype=a.dtype)
+            return np.asarray(out).reshape(keepdim_shape(a.shape, None) if keepdim else ())
+        idx = np.expand_dims(cls._pick(a, axis=axis), axis)
+        values = np.take_along_axis(a, idx, axis)
+        ctx.weight = np.arange(a.shape[axis]).reshape([-1 if i == axis else 1 for i in range(a.ndim)]) == idx
+        if not keepdim:
+            values, idx = values.squeeze(axis), idx.squeeze(axis)
+        ctx.mark_non_differentiable(idx)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx: Any, g: Any, g_idx: Any = None) -> Any:
+        return _unreduce(g, ctx) * ctx.weight, None, None
+
+
+class Min(Max):
+    _pick = staticmethod(np.argmin)
+
+
+class Prod(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, axis: int | None, keepdim: bool) -> Any:
+        ctx.shape, ctx.axes = a.shape, (None if axis is None else (axis,))
+        out = np.prod(a, axis=axis, keepdims=keepdim)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, out = ctx.saved_tensors
+        g = _unreduce(g, ctx)
+        if np.all(a.data != 0):
+            return g * _unreduce(out, ctx) / a, None, None
+        # NOTE: with zeros present out/a is 0/0; take each element's product of the others
+        # instead, as the product of a row in which that element is replaced by one.
+        axis = -1 if ctx.axes is None else ctx.axes[0]
+        x = a.reshape(-1) if ctx.axes is None else a.movedim(axis, -1)
+        n = x.shape[-1]
+        rows = x.unsqueeze(-2).expand(*x.shape[:-1], n, n).where(~np.eye(n, dtype=bool), 1.0)
+        others = rows.prod(-1)
+        others = others.reshape(a.shape) if ctx.axes is None else others.movedim(-1, axis)
+        return g * others, None, None
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
+        ctx.shape, ctx.axes = a.shape, axes
+        m = np.max(a, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # NOTE: shift by the max so exp never overflows
+        out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        a, out = ctx.saved_tensors
+        kshape = keepdim_shape(ctx.shape, ctx.axes)
+        return g.reshape(kshape) * (a - out.reshape(kshape)).exp(), None, None
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, axis: int) -> Any:
+        ctx.axis = axis
+        e = np.exp(a - np.max(a, axis=axis, keepdims=True))  # NOTE: shifted, never overflows
+        out = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return out * (g - (g * out).sum(ctx.axis, keepdim=True)), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, axis: int) -> Any:
+        ctx.axis = axis
+        shifted = a - np.max(a, axis=axis, keepdims=True)  # NOTE: shifted, never overflows
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return g - out.exp() * g.sum(ctx.axis, keepdim=True), None

@@ -1,0 +1,156 @@
+"""Ops that move elements without computing with them: reshape, permute, broadcast,
+indexing, concatenation. Each backward is another op of this file, so they pair up:
+expand <-> sum_to_shape, getitem <-> index_add, reshape <-> reshape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..shapes import reduced_axes
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, shape: tuple[int, ...]) -> Any:
+        ctx.shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return g.reshape(ctx.shape), None
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, axes: tuple[int, ...]) -> Any:
+        ctx.axes = axes
+        return np.transpose(a, axes)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return g.permute(*np.argsort(ctx.axes).tolist()), None
+
+
+class Expand(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, shape: tuple[int, ...]) -> Any:
+        ctx.shape = a.shape
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return g.sum_to_shape(ctx.shape), None
+
+
+class SumToShape(Function):
+    """Sum a broadcast result back to the shape of the operand that was broadcast."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, shape: tuple[int, ...]) -> Any:
+        ctx.shape = a.shape
+        axes, lead = reduced_axes(a.shape, shape)
+        out = np.sum(a, axis=axes, keepdims=True) if axes else a
+        return out.reshape(shape) if lead else out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return g.expand(*ctx.shape), None
+
+
+class GetItem(Function):
+    @staticmethod
+    def forward(ctx: Any, a: Any, index: Any) -> Any:
+        ctx.shape, ctx.index = a.shape, index
+        return a[index]
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return IndexAdd.apply(g, ctx.index, ctx.shape), None
+
+
+class IndexAdd(Function):
+    """Zeros of ``shape`` with ``src`` added at ``index``; repeated indices accumulate."""
+
+    @staticmethod
+    def forward(ctx: Any, src: Any, index: Any, shape: tuple[int, ...]) -> Any:
+        ctx.index = index
+        out = np.zeros(shape, dtype=src.dtype)
+        if _has_int_array(index):
+            np.add.at(out, index, src)
+        else:  # basic slicing and boolean masks never select an element twice
+            out[index] = src
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return g[ctx.index], None, None
+
+
+def _has_int_array(index: Any) -> bool:
+    items = index if type(index) is tuple else (index,)
+    return any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in items)
+
+
+class SetItem(Function):
+    """``a`` with ``value`` written at ``index``: the out-of-place form of ``a[index] = value``."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, value: Any, index: Any) -> Any:
+        ctx.index = index
+        out = np.array(a, copy=True)
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        keep = np.ones(g.shape, dtype=bool)
+        keep[ctx.index] = False
+        gv = g[ctx.index] if ctx.needs_input_grad[1] else None
+        return g * keep, gv, None
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx: Any, *arrays_and_axis: Any) -> Any:
+        *arrays, axis = arrays_and_axis
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([0] + [x.shape[axis] for x in arrays]).tolist()
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        lead = (slice(None),) * ctx.axis
+        grads = []
+        for i, needed in enumerate(ctx.needs_input_grad[:-1]):
+            grads.append(g[lead + (slice(ctx.bounds[i], ctx.bounds[i + 1]),)] if needed else None)
+        return (*grads, None)
+
+
+class Fill(Function):
+    """A tensor of ``a``'s shape and dtype filled with ``value``: ``fill_`` and ``zero_``
+    out of place. No gradient reaches ``a``, whose old values are gone."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, value: Any) -> Any:
+        return np.full_like(a, value)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return None, None
+
+
+class CopyFrom(Function):
+    """``src`` broadcast to ``a``'s shape and cast to its dtype: ``copy_`` out of place."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, src: Any) -> Any:
+        out = np.empty_like(a)
+        out[...] = src
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return None, g

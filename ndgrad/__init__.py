@@ -1,0 +1,1 @@
+"""The ``ndgrad`` command line: ``ndgrad demo`` and friends."""
