@@ -91,7 +91,7 @@ class Tensor(Variable):
     @classmethod
     def _wrap(cls, data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Tensor:
         # The internal constructor: no copy, no checks.
-        t = object.__new__(cls)
+        t = object.__new__(Tensor)  # results of ops on a subclass (Parameter) are plain tensors
         t.data = data if type(data) is np.ndarray else np.asarray(data)
         t.grad = None
         t.grad_fn = grad_fn
