@@ -22,6 +22,13 @@ def generator() -> np.random.Generator:
     return _rng
 
 
+def _sizes(size: tuple[Any, ...]) -> tuple[int, ...]:
+    shape = _shape_arg(size)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"sizes must be non-negative, got {shape}")
+    return shape
+
+
 def _make(data: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
     dtype = to_dtype(dtype)
     t = Tensor._wrap(data if dtype is None else data.astype(dtype, copy=False))
@@ -40,15 +47,15 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(_shape_arg(size), dtype=to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
+    return _make(np.zeros(_sizes(size), dtype=to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_shape_arg(size), dtype=to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
+    return _make(np.ones(_sizes(size), dtype=to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    data = np.full(_shape_arg((size,)), fill_value, dtype=to_dtype(dtype) or as_array(fill_value).dtype)
+    data = np.full(_sizes((size,)), fill_value, dtype=to_dtype(dtype) or as_array(fill_value).dtype)
     return _make(data, None, requires_grad)
 
 
@@ -76,20 +83,20 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_g
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    data = _rng.random(_shape_arg(size), dtype=np.float64)
+    data = _rng.random(_sizes(size), dtype=np.float64)
     return _make(data.astype(to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
-    data = _rng.standard_normal(_shape_arg(size))
+    data = _rng.standard_normal(_sizes(size))
     return _make(data.astype(to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None) -> Tensor:
     if high is None:
         low, high = 0, low
-    return _make(_rng.integers(low, high, _shape_arg((size,))), dtype or np.int64, False)
+    return _make(_rng.integers(low, high, _sizes((size,))), dtype or np.int64, False)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -48,36 +48,47 @@ def run_backward(
                 _add(buffers, root.grad_fn, root._output_nr, g)
         deps = _count_dependencies([r.grad_fn for r in roots if r.grad_fn is not None])
         ready = [n for n in buffers if deps.get(n, 0) == 0]
+        # The hot loop: helpers are inlined where a call per node would show in profiles.
         while ready:
             node = ready.pop()
-            grads = buffers.pop(node, None)
+            grads = buffers.pop(node)
+            edges = node.next_edges
+            results: Any = None
             if grads is not None:
-                grads = _prepare_outputs(node, grads, capture, captured)
-                results = _call_backward(node, grads)
+                if node._n_outputs != 1 or node._pre_hooks is not None or node._retained is not None or capture:
+                    grads = _prepare_outputs(node, grads, capture, captured)
+                if node._freed:
+                    raise node.freed_error()
+                results = node.function.backward(node, *grads)
+                if type(results) is not tuple:
+                    results = (results,)
+                if len(results) != len(edges):
+                    raise _arity_error(node, results)
                 if not retain_graph:
                     node.release()
-            else:
-                results = None
-            for i, edge in enumerate(node.next_edges):
+            for i, edge in enumerate(edges):
                 if edge is None:
                     continue
                 target = edge[0]
-                g = results[i] if results is not None else None
-                if g is not None:
-                    g = _fit(node, g, edge)
+                g = None if results is None else results[i]
+                if g is not None and edge[2] is not None:
+                    if not isinstance(g, Variable) or g.data.shape != edge[2] or g.data.dtype != edge[3]:
+                        g = _fit(node, g, edge)
                 if type(target) is Context:
                     if g is not None:
-                        _add(buffers, target, edge[1], g)
+                        slots = buffers.get(target)
+                        if slots is None:
+                            slots = buffers[target] = [None] * target._n_outputs
+                        nr = edge[1]
+                        slots[nr] = g if slots[nr] is None else slots[nr] + g
                     left = deps[target] - 1
                     deps[target] = left
                     if left == 0:
-                        if target in buffers:
-                            ready.append(target)
-                        else:
+                        if target not in buffers:
                             # Nothing reached it: its inputs get nothing either, but their
                             # dependency counts must still fall.
                             buffers[target] = None  # type: ignore[assignment]
-                            ready.append(target)
+                        ready.append(target)
                 elif g is not None:
                     _deliver_to_leaf(target, g, create_graph, capture, captured)
     finally:
@@ -143,16 +154,11 @@ def _prepare_outputs(node: Context, grads: list[Any], capture: dict[Any, int], c
     return grads
 
 
-def _call_backward(node: Context, grads: list[Any]) -> tuple[Any, ...]:
-    results = node.function.backward(node, *grads)
-    if type(results) is not tuple:
-        results = (results,)
-    if len(results) != len(node.next_edges):
-        raise RuntimeError(
-            f"{node.function.__name__}.backward returned {len(results)} gradients, but forward "
-            f"took {len(node.next_edges)} positional arguments; return one per argument (None where there is none)"
-        )
-    return results
+def _arity_error(node: Context, results: tuple[Any, ...]) -> RuntimeError:
+    return RuntimeError(
+        f"{node.function.__name__}.backward returned {len(results)} gradients, but forward took "
+        f"{len(node.next_edges)} positional arguments; return one per argument (None where there is none)"
+    )
 
 
 def _fit(node: Context, g: Any, edge: tuple[Any, int, Any, Any]) -> Any:
@@ -160,7 +166,7 @@ def _fit(node: Context, g: Any, edge: tuple[Any, int, Any, Any]) -> Any:
     if not isinstance(g, Variable):
         g = node._out_cls._wrap(g)
     shape, dtype = edge[2], edge[3]
-    if g.shape != shape:
+    if shape is not None and g.shape != shape:
         g = g._sum_to_shape(shape, node.name())
     if dtype is not None and g.dtype != dtype:
         g = g.to(dtype)

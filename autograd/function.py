@@ -56,35 +56,23 @@ class Context:
     argument needs no gradient, else ``(node_or_leaf, output_nr, shape, dtype)``.
     """
 
+    # Engine fields that most nodes never set live in __dict__, with these class defaults.
     __slots__ = (
-        "__dict__",
-        "__weakref__",
-        "_freed",
-        "_n_outputs",
-        "_non_differentiable",
-        "_out_cls",
-        "_output_meta",
-        "_pre_hooks",
-        "_retained",
-        "_saved",
-        "_to_save",
-        "function",
-        "needs_input_grad",
-        "next_edges",
+        "__dict__", "__weakref__", "_freed", "_out_cls", "_saved", "function", "needs_input_grad", "next_edges"
     )
+    _to_save: tuple[Any, ...] = ()
+    _n_outputs = 1
+    _output_meta: list[tuple[Any, Any]] | None = None
+    _non_differentiable: tuple[Any, ...] = ()
+    _pre_hooks: dict[int, list[Any]] | None = None
+    _retained: dict[int, Any] | None = None
 
     def __init__(self, function: type[Function], needs: tuple[bool, ...], edges: tuple[Any, ...]) -> None:
         self.function = function
         self.needs_input_grad = needs
         self.next_edges = edges
-        self._to_save: tuple[Any, ...] = ()
         self._saved: list[tuple[Any, ...]] | None = None
         self._freed = False
-        self._n_outputs = 1
-        self._output_meta: list[tuple[Any, Any]] | None = None
-        self._non_differentiable: tuple[Any, ...] = ()
-        self._pre_hooks: dict[int, list[Any]] | None = None
-        self._retained: dict[int, Any] | None = None
 
     # --- the ctx API, used inside forward and backward -----------------------------
     def save_for_backward(self, *values: Any) -> None:
@@ -97,11 +85,7 @@ class Context:
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
         if self._freed:
-            raise RuntimeError(
-                f"{self.name()}: its saved values were freed by an earlier backward pass. "
-                "Pass retain_graph=True to the first backward() (or autograd.grad) "
-                "to backpropagate through the same graph again."
-            )
+            raise self.freed_error()
         assert self._saved is not None
         values = []
         for entry in self._saved:
@@ -129,6 +113,13 @@ class Context:
     def name(self) -> str:
         return self.function.__name__ + "Backward"
 
+    def freed_error(self) -> RuntimeError:
+        return RuntimeError(
+            f"{self.name()}: its saved values were freed by an earlier backward pass. "
+            "Pass retain_graph=True to the first backward() (or autograd.grad) "
+            "to backpropagate through the same graph again."
+        )
+
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
@@ -139,23 +130,36 @@ class Context:
         self._pre_hooks.setdefault(output_nr, []).append(hook)
 
     def release(self) -> None:
-        """Drop what backward needed; called by the engine unless the graph is retained."""
+        """Drop what backward needed; called by the engine unless the graph is retained.
+
+        What forward stored on ctx goes too; the engine's own (underscored) fields stay,
+        so hooks, retained values and the drawn graph survive.
+        """
         self._saved = None
         self._freed = True
-        self.__dict__.clear()
+        d = self.__dict__
+        if d:
+            for key in [k for k in d if k[0] != "_"]:
+                del d[key]
 
 
 class _Unrecorded:
-    """The ctx forward receives when nothing is recorded: saving is a no-op."""
+    """The ctx forward receives when nothing is recorded. One object serves every call:
+    saving does nothing and attributes set on it are dropped, since no backward will run."""
 
-    def __init__(self, n: int) -> None:
-        self.needs_input_grad = (False,) * n
+    needs_input_grad = (False,) * 64
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        pass
 
     def save_for_backward(self, *values: Any) -> None:
         pass
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         pass
+
+
+_UNRECORDED = _Unrecorded()
 
 
 class Function:
@@ -191,7 +195,9 @@ class Function:
         if "broadcast" in str(error):
             listed = " and ".join(str(s) for s in shapes)
             return ValueError(f"shapes {listed} do not broadcast (trailing dims must be equal or 1)")
-        return type(error)(f"operands of shapes {shapes}: {error}")
+        # NumPy raises subclasses (UFuncTypeError, AxisError) whose constructors take other arguments.
+        kind = TypeError if isinstance(error, TypeError) else IndexError if isinstance(error, IndexError) else ValueError
+        return kind(f"operands of shapes {shapes}: {error}")
 
     @classmethod
     def _explained(cls, error: Exception, args: tuple[Any, ...]) -> Exception:
@@ -209,7 +215,7 @@ class Function:
         for a in args:
             if isinstance(a, Variable):
                 if out_cls is None:
-                    out_cls = type(a)
+                    out_cls = a.__class__
                 if a.requires_grad:
                     record = True
                 raw.append(a.data)
@@ -222,12 +228,15 @@ class Function:
             )
         if not (record and _state.enabled):
             try:
-                out = cls.forward(_Unrecorded(len(args)), *raw, **kwargs)
+                out = cls.forward(_UNRECORDED, *raw, **kwargs)
             except (ValueError, IndexError, TypeError) as error:
                 raise cls._explained(error, args) from error
             if type(out) is tuple:
                 return tuple(_share_version(out_cls._wrap(o), o, args) for o in out)
-            return _share_version(out_cls._wrap(out), out, args)
+            result = out_cls._wrap(out)
+            if type(out) is np.ndarray and out.base is not None:
+                _share_version(result, out, args)
+            return result
 
         needs = []
         edges = []
@@ -252,11 +261,17 @@ class Function:
                 if any(o is nd for nd in ctx._non_differentiable):
                     outputs[i].grad_fn = None
                     outputs[i].requires_grad = False
-            result: Any = outputs
+            result = outputs
+            raw_out = out
         else:
-            outputs = (_share_version(out_cls._wrap(out, ctx, 0), out, args),)
-            result = outputs[0]
-        _resolve_saved(ctx, args, out if type(out) is tuple else (out,), outputs)
+            result = out_cls._wrap(out, ctx, 0)
+            if type(out) is np.ndarray and out.base is not None:
+                _share_version(result, out, args)
+            outputs, raw_out = (result,), (out,)
+        if ctx._to_save:
+            _resolve_saved(ctx, args, raw_out, outputs)
+        else:
+            ctx._saved = []
         return result
 
 
@@ -292,4 +307,4 @@ def _resolve_saved(ctx: Context, args: tuple[Any, ...], raw_out: tuple[Any, ...]
                         break
         saved.append(entry if entry is not None else ("const", item))
     ctx._saved = saved
-    ctx._to_save = ()
+    del ctx._to_save

@@ -54,7 +54,7 @@ class Scalar(Variable):
 
     # --- what the engine asks of a value ---------------------------------------------
     def _edge(self) -> tuple[Any, int, Any, Any]:
-        return (self.grad_fn or self, self._output_nr, (), None)
+        return (self.grad_fn or self, self._output_nr, None, None)  # None: never reshaped or cast
 
     @staticmethod
     def _zeros(shape: tuple[int, ...], dtype: Any) -> Scalar:

@@ -23,7 +23,7 @@ def normalize_dims(dim: int | Iterable[int] | None, ndim: int, op: str = "") -> 
     """``dim`` as a sorted tuple of distinct non-negative axes; None means every axis."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     axes = tuple(sorted({normalize_dim(d, ndim, op) for d in dims}))
     if len(axes) != len(dims):
         raise ValueError(f"{op}: dim {tuple(dims)} names the same axis twice")

@@ -657,7 +657,8 @@ class Tensor(Variable):
         try:
             ufunc(self.data, _raw(other), out=self.data, casting="same_kind")
         except (ValueError, TypeError) as e:
-            raise type(e)(f"{op}: cannot update a tensor of shape {self.shape} and dtype {self.dtype} "
+            kind = TypeError if isinstance(e, TypeError) else ValueError  # not NumPy's UFunc*Error subclasses
+            raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype {self.dtype} "
                           f"with {_describe(other)} in place: {e}") from None
         self._vc[0] += 1
         return self

@@ -17,10 +17,12 @@ from .elementwise import (
     Pow,
     Relu,
     Sigmoid,
+    SigmoidGrad,
     Sin,
     Sqrt,
     Sub,
     Tanh,
+    TanhGrad,
     Where,
 )
 from .linalg import Matmul
@@ -31,5 +33,5 @@ __all__ = [
     "Abs", "Add", "Cast", "Cat", "Clamp", "Clone", "CopyFrom", "Cos", "Div", "Exp", "Expand", "Fill",
     "GetItem", "IndexAdd", "Log", "LogSoftmax", "LogSumExp", "Matmul", "Max", "Maximum", "Min",
     "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "Relu", "Reshape", "SetItem", "Sigmoid",
-    "Sin", "Softmax", "Sqrt", "Sub", "Sum", "SumToShape", "Tanh", "Where",
+    "SigmoidGrad", "Sin", "Softmax", "Sqrt", "Sub", "Sum", "SumToShape", "Tanh", "TanhGrad", "Where",
 ]

@@ -38,8 +38,8 @@ class Mul(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         # Save only what the other gradient needs, so that x.mul_(2) keeps a usable graph.
-        need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        needs = ctx.needs_input_grad
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
         return a * b
 
     @staticmethod
@@ -87,7 +87,9 @@ class Pow(Function):
                 # NOTE: b * a**(b-1) is 0 * inf at a = 0 when b = 0; the true derivative is 0.
                 ga = g * (b * a ** (b - 1)) if b != 0 else g * 0.0
             else:
-                ga = g * (b * a ** (b - 1)).where(b != 0, 0.0)
+                # Where b = 0 the base is swapped for 1 so that 0 ** -1 is never computed.
+                nonzero = b != 0
+                ga = g * (b * a.where(nonzero, 1.0) ** (b - 1)).where(nonzero, 0.0)
         if ctx.needs_input_grad[1]:
             # d(a**b)/db = a**b log a; at a = 0 (with b > 0) the limit is 0, not 0 * -inf.
             gb = g * (out * a.where(a != 0, 1.0).log())
@@ -178,7 +180,22 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (out,) = ctx.saved_tensors
+        return TanhGrad.apply(g, out)
+
+
+class TanhGrad(Function):
+    """g * (1 - tanh^2) as one op: backward through tanh is hot in RNNs. Its own backward
+    (written in tensor ops) gives the second and higher derivatives."""
+
+    @staticmethod
+    def forward(ctx: Any, g: Any, out: Any) -> Any:
+        ctx.save_for_backward(g, out)
         return g * (1.0 - out * out)
+
+    @staticmethod
+    def backward(ctx: Any, gg: Any) -> Any:
+        g, out = ctx.saved_tensors
+        return TanhGrad.apply(gg, out), (gg * g * out * -2.0 if ctx.needs_input_grad[1] else None)
 
 
 class Sigmoid(Function):
@@ -193,7 +210,21 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (out,) = ctx.saved_tensors
+        return SigmoidGrad.apply(g, out)
+
+
+class SigmoidGrad(Function):
+    """g * s * (1 - s) as one op (s the sigmoid's output), for the same reason as TanhGrad."""
+
+    @staticmethod
+    def forward(ctx: Any, g: Any, out: Any) -> Any:
+        ctx.save_for_backward(g, out)
         return g * (out * (1.0 - out))
+
+    @staticmethod
+    def backward(ctx: Any, gg: Any) -> Any:
+        g, out = ctx.saved_tensors
+        return SigmoidGrad.apply(gg, out), (gg * g * (1.0 - out * 2.0) if ctx.needs_input_grad[1] else None)
 
 
 class Relu(Function):

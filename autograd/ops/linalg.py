@@ -20,6 +20,8 @@ class Matmul(Function):
 
     @staticmethod
     def explain(shapes: list[tuple[int, ...]], error: Exception) -> Exception:
+        if len(shapes) != 2:  # one operand is not a tensor (a string, None, ...)
+            return Function.explain(shapes, error)
         a, b = shapes
         if not a or not b:
             return ValueError(f"matmul: both operands need at least 1 dim, got shapes {a} and {b}")
