@@ -196,7 +196,9 @@ class Function:
             listed = " and ".join(str(s) for s in shapes)
             return ValueError(f"shapes {listed} do not broadcast (trailing dims must be equal or 1)")
         # NumPy raises subclasses (UFuncTypeError, AxisError) whose constructors take other arguments.
-        kind = TypeError if isinstance(error, TypeError) else IndexError if isinstance(error, IndexError) else ValueError
+        kind = (
+            TypeError if isinstance(error, TypeError) else IndexError if isinstance(error, IndexError) else ValueError
+        )
         return kind(f"operands of shapes {shapes}: {error}")
 
     @classmethod
