@@ -7,6 +7,7 @@ backward, as ``Function`` subclasses), ``engine.py`` (the backward walk).
 
 import numpy as np
 
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .creation import (
     arange,
     eye,
@@ -79,6 +80,7 @@ split = Tensor.split
 chunk = Tensor.chunk
 
 __all__ = [
+    "AnomalyError", "detect_anomaly", "is_anomaly_enabled",
     "Context", "Function", "GradcheckError", "RemovableHandle", "Scalar", "Tensor", "ValuesIndices",
     "abs", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "cos", "enable_grad", "exp",
     "eye", "flatten", "float16", "float32", "float64", "from_numpy", "full", "full_like", "generator",

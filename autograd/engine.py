@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .anomaly import check_gradients
+from .anomaly import state as _anomaly
 from .function import Context, Variable
 from .grad_mode import _state
 
@@ -64,6 +66,8 @@ def run_backward(
                     results = (results,)
                 if len(results) != len(edges):
                     raise _arity_error(node, results)
+                if _anomaly.enabled and _anomaly.check_nan:
+                    check_gradients(node, results)
                 if not retain_graph:
                     node.release()
             for i, edge in enumerate(edges):

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .anomaly import creation_site
+from .anomaly import state as _anomaly
 from .grad_mode import _state
 
 
@@ -250,6 +252,8 @@ class Function:
                 needs.append(False)
                 edges.append(None)
         ctx = Context(cls, tuple(needs), tuple(edges))
+        if _anomaly.enabled:
+            ctx._anomaly_site = creation_site()
         try:
             out = cls.forward(ctx, *raw, **kwargs)
         except (ValueError, IndexError, TypeError) as error:
