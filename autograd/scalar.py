@@ -8,8 +8,11 @@ classes the tensors use (their forward works on floats as well as on arrays), an
 
 from __future__ import annotations
 
+import numbers
 import weakref
 from typing import Any
+
+import numpy as np
 
 from . import ops
 from .engine import run_backward
@@ -134,6 +137,6 @@ class Scalar(Variable):
 def _number(x: Any) -> Any:
     if isinstance(x, Scalar):
         return x
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
+    if isinstance(x, (numbers.Real, np.bool_)):
         return float(x)
     raise TypeError(f"a Scalar combines with Scalars, ints and floats, not {type(x).__name__}")
