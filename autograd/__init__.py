@@ -78,6 +78,7 @@ permute = Tensor.permute
 transpose = Tensor.transpose
 split = Tensor.split
 chunk = Tensor.chunk
+unbind = Tensor.unbind
 
 __all__ = [
     "AnomalyError", "detect_anomaly", "is_anomaly_enabled",
@@ -88,6 +89,6 @@ __all__ = [
     "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum",
     "no_grad", "ones", "ones_like", "permute", "pow", "prod", "rand", "rand_like", "randint", "randn",
     "randn_like", "relu", "reshape", "set_grad_enabled", "sigmoid", "sin", "softmax", "split", "sqrt",
-    "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "unsqueeze", "var", "where",
+    "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "unbind", "unsqueeze", "var", "where",
     "zeros", "zeros_like",
 ]

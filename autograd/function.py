@@ -205,7 +205,8 @@ class Function:
 
     @classmethod
     def _explained(cls, error: Exception, args: tuple[Any, ...]) -> Exception:
-        shapes = [tuple(np.shape(a.data)) for a in args if isinstance(a, Variable)]
+        # Arrays count as operands too (`ndarray + tensor` reaches here with the array as is).
+        shapes = [tuple(np.shape(getattr(a, "data", a))) for a in args if isinstance(a, (Variable, np.ndarray))]
         explained = cls.explain(shapes, error)
         if explained is error:
             return error
@@ -289,6 +290,9 @@ def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
             if isinstance(a, Variable) and type(a.data) is np.ndarray:
                 root = a.data if a.data.base is None else a.data.base
                 if data.base is root:
+                    # A second entry marks the counter as shared by a view and its base.
+                    if len(a._vc) == 1:
+                        a._vc.append(1)
                     value._vc = a._vc
                     break
     return value

@@ -611,6 +611,12 @@ class Tensor(Variable):
         bounds = np.cumsum([0, *sizes]).tolist()
         return tuple(self[lead + (slice(bounds[i], bounds[i + 1]),)] for i in range(len(sizes)))
 
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim`` (which disappears), e.g. the time steps of a sequence."""
+        if self.ndim == 0:
+            raise ValueError("unbind() of a 0-d tensor: there is no dim to split along")
+        return ops.Unbind.apply(self, normalize_dim(dim, self.ndim, "unbind"))
+
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         if chunks <= 0:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
@@ -642,7 +648,16 @@ class Tensor(Variable):
                 f"{op}: in-place change of a leaf tensor of shape {self.shape} that requires grad; "
                 "do parameter updates under autograd.no_grad()"
             )
-        return self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
+        recorded = self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
+        if recorded and len(self._vc) > 1:
+            # NOTE: the view's or the base's recorded history would not see this change, and
+            # their gradients would be silently wrong; torch rewrites that history, we refuse.
+            raise RuntimeError(
+                f"{op}: in-place change, while recording a graph, of a tensor of shape {self.shape} that "
+                "shares memory with another (a view made by indexing, reshape, transpose or expand, or "
+                "the tensor it views). Use the out-of-place op, or clone() the tensor first."
+            )
+        return recorded
 
     def _become(self, result: Tensor) -> Tensor:
         """Make this tensor ``result``: its values written in place, its history taken over."""
@@ -653,7 +668,11 @@ class Tensor(Variable):
 
     def _inplace(self, op: str, fn: Any, ufunc: Any, other: Any) -> Tensor:
         if self._records_inplace(op, other):
-            return self._become(fn.apply(self, _operand(other)))
+            # The op reads a snapshot of this tensor, so whatever it saves for backward (mul_
+            # and div_ save their first input) is not the memory about to be overwritten.
+            before = Tensor._wrap(self.data.copy(), self.grad_fn, self._output_nr)
+            before.requires_grad = self.requires_grad
+            return self._become(fn.apply(before, _operand(other)))
         try:
             ufunc(self.data, _raw(other), out=self.data, casting="same_kind")
         except (ValueError, TypeError) as e:

@@ -20,12 +20,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import emit, median_seconds, optional
-
 import autograd as ag
 import nn
 import nn.functional as F
 import optim
+from common import emit, median_seconds, optional
 
 torch = optional("torch")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, Variable
 
 
 class Add(Function):
@@ -51,7 +51,8 @@ class Mul(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.save_for_backward(a, b)
+        # a only when b's gradient needs it, so that x /= 2 keeps a usable graph (as in Mul).
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return a / b
 
     @staticmethod
@@ -92,7 +93,10 @@ class Pow(Function):
                 ga = g * (b * a.where(nonzero, 1.0) ** (b - 1)).where(nonzero, 0.0)
         if ctx.needs_input_grad[1]:
             # d(a**b)/db = a**b log a; at a = 0 (with b > 0) the limit is 0, not 0 * -inf.
-            gb = g * (out * a.where(a != 0, 1.0).log())
+            if isinstance(a, Variable):
+                gb = g * (out * a.where(a != 0, 1.0).log())
+            else:  # a constant base (`2.0 ** x`, `ndarray ** x`): plain NumPy will do
+                gb = g * (out * np.log(np.where(np.asarray(a) != 0, a, 1.0)))
         return ga, gb
 
 

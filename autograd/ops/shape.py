@@ -129,6 +129,23 @@ class Cat(Function):
         return (*grads, None)
 
 
+class Unbind(Function):
+    """The slices of ``a`` along ``axis``, as the outputs of one node.
+
+    NOTE: indexing once per slice would make backward quadratic in their number (each
+    index's gradient is a zero tensor of the whole shape); here backward joins them once.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, axis: int) -> Any:
+        ctx.axis = axis
+        return tuple(np.moveaxis(a, axis, 0))
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> Any:
+        return Cat.apply(*(g.unsqueeze(ctx.axis) for g in grads), ctx.axis), None
+
+
 class Fill(Function):
     """A tensor of ``a``'s shape and dtype filled with ``value``: ``fill_`` and ``zero_``
     out of place. No gradient reaches ``a``, whose old values are gone."""
