@@ -33,6 +33,7 @@ from .function import Context, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .joining import cat, stack
+from .render import draw_graph, draw_text
 from .scalar import Scalar
 from .tensor import RemovableHandle, Tensor, ValuesIndices, where
 
@@ -83,7 +84,8 @@ unbind = Tensor.unbind
 __all__ = [
     "AnomalyError", "detect_anomaly", "is_anomaly_enabled",
     "Context", "Function", "GradcheckError", "RemovableHandle", "Scalar", "Tensor", "ValuesIndices",
-    "abs", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "cos", "enable_grad", "exp",
+    "abs", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "cos", "draw_graph", "draw_text",
+    "enable_grad", "exp",
     "eye", "flatten", "float16", "float32", "float64", "from_numpy", "full", "full_like", "generator",
     "grad", "gradcheck", "gradgradcheck", "int32", "int64", "is_grad_enabled", "linspace", "log",
     "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum",

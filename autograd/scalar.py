@@ -57,7 +57,9 @@ class Scalar(Variable):
 
     # --- what the engine asks of a value ---------------------------------------------
     def _edge(self) -> tuple[Any, int, Any, Any]:
-        return (self.grad_fn or self, self._output_nr, None, None)  # None: never reshaped or cast
+        # Shape None: never reshaped or cast. The value itself rides along so that the graph
+        # keeps every intermediate Scalar (and its .grad) alive, as micrograd's does, to be drawn.
+        return (self.grad_fn or self, self._output_nr, None, None, self)
 
     @staticmethod
     def _zeros(shape: tuple[int, ...], dtype: Any) -> Scalar:

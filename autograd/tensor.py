@@ -195,7 +195,9 @@ class Tensor(Variable):
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        if dtype is not None:
+            return self.data.astype(dtype, copy=bool(copy))
+        return self.data.copy() if copy else self.data
 
     def __len__(self) -> int:
         if self.ndim == 0:

@@ -574,3 +574,13 @@ def test_parameter_update_under_no_grad():
         x -= 0.1 * x.grad
     np.testing.assert_allclose(x.detach().numpy(), [0.8, 1.6, 2.4], rtol=1e-6)
     assert x.is_leaf and x.requires_grad and x.grad_fn is None
+
+
+def test_numpy_array_copy_true_does_not_share_memory():
+    t = ag.tensor([1.0, 2.0])
+    copied = np.array(t, copy=True)
+    copied[0] = 5.0
+    assert t.tolist() == [1.0, 2.0]
+    shared = np.asarray(t)
+    shared[0] = 7.0  # asarray shares, like torch's numpy() does
+    assert t.tolist() == [7.0, 2.0]
