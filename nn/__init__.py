@@ -3,5 +3,28 @@
 Written only against autograd's public API, as a user's own layers would be.
 """
 
+from . import checkpoint, data, datasets, functional, init, utils
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .checkpoint import load, save
 from .containers import ModuleDict, ModuleList, Sequential
+from .conv import Conv1d, conv1d
+from .data import DataLoader, TensorDataset
+from .dropout import Dropout
+from .embedding import Embedding
+from .linear import Flatten, Identity, Linear
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    MultiMarginLoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+from .mlp import MLP
 from .module import IncompatibleKeys, Module, Parameter
+from .normalization import BatchNorm1d, LayerNorm
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase

@@ -40,9 +40,8 @@ class Sequential(Module):
         name = list(self._modules)[_position(index, len(self), "Sequential")]
         self.add_module(name, module)
 
-    def __delitem__(self, index: int) -> None:
-        name = list(self._modules)[_position(index, len(self), "Sequential")]
-        del self._modules[name]
+    def __delitem__(self, index: int | slice) -> None:
+        _delete(self, index, "Sequential")
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -71,6 +70,9 @@ class ModuleList(Module):
 
     def __setitem__(self, index: int, module: Module) -> None:
         self.add_module(str(_position(index, len(self), "ModuleList")), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        _delete(self, index, "ModuleList")
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -136,6 +138,19 @@ class ModuleDict(Module):
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for key, module in pairs:
             self.add_module(key, module)
+
+
+def _delete(container: Module, index: int | slice, owner: str) -> None:
+    """Remove modules by position; numbered names are renumbered 0, 1, ... afterwards (as torch),
+    so that the next ``append`` cannot overwrite a module under a stale number."""
+    items = list(container._modules.items())
+    doomed = range(len(items))[index] if isinstance(index, slice) else [_position(index, len(items), owner)]
+    gone = set(doomed)
+    kept = [(name, m) for i, (name, m) in enumerate(items) if i not in gone]
+    if all(name.isdigit() for name, _ in items):
+        kept = [(str(i), m) for i, (_, m) in enumerate(kept)]
+    container._modules.clear()
+    container._modules.update(kept)
 
 
 def _position(index: int, length: int, owner: str) -> int:

@@ -1,0 +1,670 @@
+"""``nn.functional``: layers and losses as functions of tensors (``import nn.functional as F``).
+
+Everything here is composed from Tensor operations, so gradients of every order come for
+free. Three functions need a derivative rule of their own and are ``Function`` subclasses
+defined here: ``Erf`` (NumPy has no erf), ``Softplus`` (log(1 + e^x) without overflow) and
+``BinaryCrossEntropy`` (whose gradient must stay finite where a probability is exactly 0 or 1).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import autograd as ag
+from autograd import Function, Tensor
+
+from .conv import conv1d  # defined beside Conv1d; re-exported so that F.conv1d works as in torch
+
+REDUCTIONS = ("mean", "sum", "none")
+
+# --- special functions with their own derivative rules -------------------------------------
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SERIES_LIMIT = 2.5  # below it a power series converges fast; above it a continued fraction does
+
+
+def _erf_array(x: np.ndarray) -> np.ndarray:
+    """erf to about 1e-15, vectorised. float64 accuracy matters: gradcheck differentiates it."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    a = np.abs(x)
+    small = a < _SERIES_LIMIT
+    if np.any(small):
+        # erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (1*3*...*(2n+1)): every term is
+        # positive, so unlike the alternating Maclaurin series nothing cancels.
+        xs = x[small]
+        x2 = xs * xs
+        term = xs.copy()
+        total = xs.copy()
+        for n in range(60):  # 38 terms reach double precision at |x| = 2.5
+            term *= 2.0 * x2 / (2 * n + 3)
+            total += term
+            if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
+                break
+        out[small] = _TWO_OVER_SQRT_PI * np.exp(-x2) * total
+    large = ~small  # also nan and inf, which the continued fraction carries through
+    if np.any(large):
+        # erfc(a) = e^{-a^2} / sqrt(pi) / (a + (1/2) / (a + 1 / (a + (3/2) / (a + ...)))),
+        # evaluated from the tail; 40 levels give double precision for a >= 2.5.
+        al = a[large]
+        with np.errstate(invalid="ignore", over="ignore"):
+            f = al.copy()
+            for k in range(40, 0, -1):
+                f = al + (0.5 * k) / f
+            erfc = np.exp(-al * al) / (math.sqrt(math.pi) * f)
+        out[large] = np.copysign(1.0 - erfc, x[large])
+    return out
+
+
+class Erf(Function):
+    """The error function; its derivative 2/sqrt(pi) e^{-x^2} is written in tensor ops."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _erf_array(x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return g * ((-(x * x)).exp() * _TWO_OVER_SQRT_PI)
+
+
+class Softplus(Function):
+    """log(1 + e^x). NOTE: ``np.logaddexp`` never overflows, where exp(x) would for x > 88 in float32."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return np.logaddexp(0, x)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return g * x.sigmoid()
+
+
+_LOG_FLOOR = -100.0  # log(p) is clamped here so that p = 0 gives a finite loss, as torch does
+_PROB_FLOOR = math.exp(_LOG_FLOOR)
+
+
+class BinaryCrossEntropy(Function):
+    """-(y log p + (1 - y) log(1 - p)) elementwise, with each log clamped at -100.
+
+    Composed from ``log`` and ``clamp`` its gradient would be 0/0 = nan wherever p is
+    exactly 0 or 1 (a saturated float32 sigmoid); this rule divides by p(1 - p) floored
+    at 1e-12 instead and stays finite.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, p: Any, y: Any) -> Any:
+        ctx.save_for_backward(p, y)
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), _LOG_FLOOR)
+            log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
+        return -(y * log_p + (1 - y) * log_q)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        p, y = ctx.saved_tensors
+        gp = g * (p - y) / (p * (1.0 - p)).clamp(min=1e-12) if ctx.needs_input_grad[0] else None
+        gy = None
+        if ctx.needs_input_grad[1]:
+            gy = g * ((1.0 - p).clamp(min=_PROB_FLOOR).log() - p.clamp(min=_PROB_FLOOR).log())
+        return gp, gy
+
+
+def erf(input: Any) -> Tensor:  # noqa: A002
+    """The error function, elementwise, differentiable to any order."""
+    return Erf.apply(_as_tensor(input))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else ag.tensor(x)
+
+
+def _check_reduction(reduction: str, op: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check_probability(p: float, op: str) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: probability p must be in [0, 1], got {p}")
+
+
+def _warn_if_broadcast(input: Tensor, target: Tensor, op: str) -> None:  # noqa: A002
+    if input.shape != target.shape:
+        warnings.warn(
+            f"{op}: target shape {target.shape} differs from input shape {input.shape}; they will be broadcast, "
+            "which is rarely intended (e.g. (N, 1) against (N,) gives an (N, N) loss)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _legacy_softmax_dim(ndim: int, op: str) -> int:
+    # torch's old implicit choice: the class dim of (C,), (N, C) and (N, C, L) inputs.
+    dim = 0 if ndim in (0, 1, 3) else 1
+    warnings.warn(f"{op} without dim: using dim={dim}; pass dim explicitly", UserWarning, stacklevel=3)
+    return dim
+
+
+# --- layers as functions ---------------------------------------------------------------------
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input @ weight.T + bias`` with ``weight`` of shape (out_features, in_features)."""
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        got = input.shape[-1] if input.ndim else "no"
+        raise ValueError(
+            f"linear: expected input with {weight.shape[1]} features in its last dim, got {got} "
+            f"(input shape {input.shape}, weight shape {weight.shape})"
+        )
+    out = input.matmul(weight.T)
+    return out if bias is None else out + bias
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """max(0, x). ``inplace`` is accepted for torch compatibility; the result is always a new tensor."""
+    return input.relu()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x for x > 0, else negative_slope * x."""
+    return ag.where(input > 0, input, input * negative_slope)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    """x Phi(x), Phi the standard normal CDF: exact through erf, or torch's tanh approximation."""
+    if approximate == "none":
+        return input * 0.5 * (1.0 + erf(input * (1.0 / math.sqrt(2.0))))
+    if approximate == "tanh":
+        inner = (input + 0.044715 * input * input * input) * math.sqrt(2.0 / math.pi)
+        return input * 0.5 * (1.0 + inner.tanh())
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    return input.tanh()
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    return input.sigmoid()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """log(1 + e^{beta x}) / beta, and x itself where beta x > threshold (as torch)."""
+    scaled = input * beta if beta != 1 else input
+    smooth = Softplus.apply(scaled)
+    if beta != 1:
+        smooth = smooth / beta
+    return ag.where(scaled > threshold, input, smooth)
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    x = input if dtype is None else input.to(dtype)
+    return x.softmax(_legacy_softmax_dim(x.ndim, "softmax") if dim is None else dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    x = input if dtype is None else input.to(dtype)
+    return x.log_softmax(_legacy_softmax_dim(x.ndim, "log_softmax") if dim is None else dim)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p), so that the
+    expected value is unchanged and evaluation needs no rescaling. Identity when not training."""
+    _check_probability(p, "dropout")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = ag.generator().random(input.shape) >= p
+    return input * (keep * (1.0 / (1.0 - p))).astype(input.dtype)
+
+
+def _check_indices(indices: Tensor, num: int, op: str, what: str) -> np.ndarray:
+    idx = np.asarray(indices.data)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: indices must be an integer tensor, got dtype {idx.dtype} (use .long())")
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        culprit = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(f"{op}: index {culprit} is out of range for {num} {what} (valid indices 0 to {num - 1})")
+    return idx
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
+    """Rows of ``weight`` (num_embeddings, dim) picked by the integer ``input``; shape input.shape + (dim,).
+
+    The row at ``padding_idx`` is looked up like any other but receives no gradient.
+    """
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
+    idx = _check_indices(_as_tensor(input), weight.shape[0], "embedding", "embeddings")
+    rows = weight[idx]
+    if padding_idx is None:
+        return rows
+    padding_idx = _normalize_padding_idx(padding_idx, weight.shape[0])
+    # Same values either way; only the first branch carries gradient back to the weight.
+    trainable = np.expand_dims(idx != padding_idx, -1)
+    return ag.where(trainable, rows, weight.detach()[idx])
+
+
+def _normalize_padding_idx(padding_idx: int, num_embeddings: int) -> int:
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"padding_idx {padding_idx} is out of range for {num_embeddings} embeddings")
+    return padding_idx % num_embeddings
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Integer classes of any shape to a 0/1 int64 tensor with a last dim of ``num_classes``
+    (one more than the largest class when -1)."""
+    t = _as_tensor(tensor)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: classes must be an integer tensor, got dtype {t.dtype}")
+    if num_classes == -1:
+        if t.numel() == 0:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
+        num_classes = int(t.data.max()) + 1
+    elif num_classes < 1:
+        raise ValueError(f"one_hot: num_classes must be positive or -1, got {num_classes}")
+    idx = _check_indices(t, num_classes, "one_hot", "classes")
+    return ag.from_numpy((np.expand_dims(idx, -1) == np.arange(num_classes)).astype(np.int64))
+
+
+def _normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """(x - mean) / sqrt(var + eps) over ``axes`` with the biased variance; also returns the
+    mean and variance for the caller's running statistics."""
+    mean = x.mean(axes, keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(axes, keepdim=True)
+    return centered / (var + eps).sqrt(), mean, var
+
+
+def layer_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the trailing dims ``normalized_shape`` of each sample, then scale and shift."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or input.ndim < k or input.shape[input.ndim - k :] != shape:
+        raise ValueError(
+            f"layer_norm: the input's trailing dims must be normalized_shape {shape}, got input shape {input.shape}"
+        )
+    out, _, _ = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel (dim 1) of an (N, C) or (N, C, L) input over the other dims.
+
+    In training (or without running statistics) the batch's own mean and biased variance are
+    used, and ``running_mean``/``running_var``, when given, move towards the batch's mean and
+    unbiased variance by ``momentum``: r <- (1 - momentum) r + momentum * batch. In evaluation
+    the running statistics are used instead.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input with a channel dim (N, C, ...), got shape {input.shape}")
+    channels = input.shape[1]
+    stats_shape = (1, channels) + (1,) * (input.ndim - 2)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != (channels,):
+            raise ValueError(f"batch_norm: {name} has shape {t.shape}, expected ({channels},) for input {input.shape}")
+    axes = (0, *range(2, input.ndim))
+    per_channel = input.numel() // max(channels, 1)
+    if training or running_mean is None or running_var is None:
+        if training and per_channel <= 1:
+            raise ValueError(
+                f"batch_norm: training needs more than one value per channel to estimate a variance, "
+                f"got input of shape {input.shape}"
+            )
+        out, mean, var = _normalize(input, axes, eps)
+        if training and running_mean is not None and running_var is not None:
+            with ag.no_grad():
+                unbiased = var.detach().reshape(channels) * (per_channel / (per_channel - 1))
+                running_mean.mul_(1.0 - momentum).add_(mean.detach().reshape(channels) * momentum)
+                running_var.mul_(1.0 - momentum).add_(unbiased * momentum)
+    else:
+        mean = running_mean.detach().reshape(stats_shape)
+        var = running_var.detach().reshape(stats_shape)
+        out = (input - mean) / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(stats_shape)
+    if bias is not None:
+        out = out + bias.reshape(stats_shape)
+    return out
+
+
+# --- losses ----------------------------------------------------------------------------------
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """(input - target)^2, reduced."""
+    _check_reduction(reduction, "mse_loss")
+    target = _as_tensor(target)
+    _warn_if_broadcast(input, target, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """|input - target|, reduced."""
+    _check_reduction(reduction, "l1_loss")
+    target = _as_tensor(target)
+    _warn_if_broadcast(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:  # noqa: A002
+    """0.5 d^2 / beta where |d| < beta, else |d| - beta/2 (d = input - target); beta = 0 is l1."""
+    _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    target = _as_tensor(target)
+    _warn_if_broadcast(input, target, "smooth_l1_loss")
+    diff = input - target
+    a = diff.abs()
+    return _reduce(ag.where(a < beta, diff * diff * (0.5 / beta), a - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002
+    """0.5 d^2 where |d| < delta, else delta (|d| - delta/2): smooth_l1 times delta."""
+    _check_reduction(reduction, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    target = _as_tensor(target)
+    _warn_if_broadcast(input, target, "huber_loss")
+    diff = input - target
+    a = diff.abs()
+    return _reduce(ag.where(a < delta, diff * diff * 0.5, (a - 0.5 * delta) * delta), reduction)
+
+
+def _check_same_shape(input: Tensor, target: Tensor, op: str) -> None:  # noqa: A002
+    if input.shape != target.shape:
+        raise ValueError(f"{op}: target shape {target.shape} must equal the input shape {input.shape}")
+
+
+def binary_cross_entropy(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p = input in [0, 1].
+
+    Prefer ``binary_cross_entropy_with_logits`` on the logits: it is exact where the
+    sigmoid has already rounded to 0 or 1.
+    """
+    _check_reduction(reduction, "binary_cross_entropy")
+    target = _as_tensor(target)
+    _check_same_shape(input, target, "binary_cross_entropy")
+    p = input.data
+    if p.size and not (np.min(p) >= 0 and np.max(p) <= 1):  # written so that nan fails too
+        bad = p[~((p >= 0) & (p <= 1))].reshape(-1)[0]
+        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], found {bad}")
+    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Binary cross-entropy of sigmoid(input), computed from the logits without forming the sigmoid.
+
+    With y the target and w+ the ``pos_weight`` (one per class, on the last dim):
+    loss = -(w+ y log sigmoid(x) + (1 - y) log(1 - sigmoid(x)))
+         = (1 - y) x + (1 + (w+ - 1) y) softplus(-x),
+    and softplus never overflows, so large logits of either sign are exact.
+    """
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    target = _as_tensor(target)
+    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
+    target = target.to(input.dtype)
+    log_sigmoid_neg = softplus(-input)  # -log sigmoid(x)
+    if pos_weight is None:
+        loss = (1.0 - target) * input + log_sigmoid_neg
+    else:
+        loss = (1.0 - target) * input + (1.0 + (pos_weight - 1.0) * target) * log_sigmoid_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def _class_dim(x: Tensor, op: str) -> int:
+    if x.ndim == 0:
+        raise ValueError(f"{op}: input must have a class dim: (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
+    return 0 if x.ndim == 1 else 1
+
+
+def _check_class_weight(weight: Tensor | None, classes: int, op: str) -> None:
+    if weight is not None and weight.shape != (classes,):
+        raise ValueError(f"{op}: weight must have one entry per class, shape ({classes},), got {weight.shape}")
+
+
+def _class_indices(input: Tensor, target: Tensor, ignore_index: int | None, op: str) -> np.ndarray:  # noqa: A002
+    """The target as validated class indices: integer, of the input's shape without the class dim, in range
+    (or equal to ``ignore_index``)."""
+    classes = input.shape[_class_dim(input, op)]
+    expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: class-index targets must be integers, got dtype {target.dtype} with shape {target.shape} "
+            f"for input of shape {input.shape}; use target.long(), or give class probabilities of the input's shape"
+        )
+    if target.shape != expected:
+        raise ValueError(f"{op}: target shape {target.shape} does not fit input shape {input.shape}; "
+                         f"class indices need shape {expected}")
+    t = target.data
+    out_of_range = (t < 0) | (t >= classes)
+    if ignore_index is not None:
+        out_of_range &= t != ignore_index
+    if np.any(out_of_range):
+        allowed = "" if ignore_index is None else f", or ignore_index={ignore_index}"
+        raise IndexError(
+            f"{op}: target {int(t[out_of_range].reshape(-1)[0])} is out of range for {classes} classes "
+            f"(valid 0 to {classes - 1}{allowed})"
+        )
+    return t
+
+
+def _classes_last(x: Tensor) -> Tensor:
+    """(C,) -> (1, C) and (N, C, d1, ...) -> (N * d1 * ..., C): one row per prediction."""
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    return x.movedim(1, -1).reshape(-1, x.shape[1])
+
+
+def _weighted_nll(
+    log_probs: Tensor, t: np.ndarray, weight: Tensor | None, ignore_index: int
+) -> tuple[Tensor, Tensor, np.ndarray]:
+    """Per-prediction -w[t] log p[t] (0 where ignored), flat; the per-prediction weights
+    (the denominator of a weighted mean); and the mask of predictions not ignored."""
+    rows = _classes_last(log_probs)
+    flat = t.reshape(-1)
+    kept = flat != ignore_index
+    safe = np.where(kept, flat, 0)
+    picked = rows[np.arange(rows.shape[0]), safe]
+    mask = kept.astype(log_probs.dtype)
+    w = ag.from_numpy(mask) if weight is None else weight[safe] * mask
+    return -picked * w, w, kept
+
+
+def _reduce_weighted(per: Tensor, w: Tensor, shape: tuple[int, ...], reduction: str) -> Tensor:
+    if reduction == "mean":
+        # NOTE: a weighted mean (sum of w), not a count; if every target is ignored this is 0/0 = nan, as torch.
+        return per.sum() / w.sum()
+    if reduction == "sum":
+        return per.sum()
+    return per.reshape(shape)
+
+
+def nll_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    weight: Tensor | None = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """-weight[t] * input[t] for log-probabilities ``input`` of shape (C,), (N, C) or (N, C, d1, ...)
+    and class indices ``t``; targets equal to ``ignore_index`` contribute nothing."""
+    _check_reduction(reduction, "nll_loss")
+    target = _as_tensor(target)
+    t = _class_indices(input, target, ignore_index, "nll_loss")
+    _check_class_weight(weight, input.shape[_class_dim(input, "nll_loss")], "nll_loss")
+    per, w, _ = _weighted_nll(input, t, weight, ignore_index)
+    return _reduce_weighted(per, w, t.shape, reduction)
+
+
+def cross_entropy(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    weight: Tensor | None = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy between softmax(input) over dim 1 (dim 0 for a (C,) input) and the target.
+
+    The target is either class indices (integers, the input's shape without the class dim)
+    or class probabilities (floats, the input's shape). ``label_smoothing`` e mixes the
+    target with the uniform distribution: (1 - e) target + e / C. With ``weight`` and class
+    indices the mean divides by the summed weights of the targets; with probabilities it
+    divides by the number of predictions.
+    """
+    op = "cross_entropy"
+    _check_reduction(reduction, op)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    target = _as_tensor(target)
+    cdim = _class_dim(input, op)
+    classes = input.shape[cdim]
+    _check_class_weight(weight, classes, op)
+    log_probs = input.log_softmax(cdim)  # NOTE: never forms softmax then log, which underflows to -inf
+    w_shape = (classes,) + (1,) * (input.ndim - cdim - 1)
+
+    if target.shape == input.shape and (target.dtype.kind == "f" or input.ndim > 1):
+        if target.dtype.kind != "f":
+            raise TypeError(
+                f"{op}: a target of the input's shape {input.shape} holds class probabilities and must be "
+                f"floating point, got dtype {target.dtype}"
+            )
+        probs = target if label_smoothing == 0 else target * (1.0 - label_smoothing) + label_smoothing / classes
+        terms = log_probs * probs if weight is None else log_probs * probs * weight.reshape(w_shape)
+        per = -terms.sum(cdim)
+        if reduction == "mean":
+            return per.sum() / (input.numel() // classes)
+        return _reduce(per, reduction)
+
+    t = _class_indices(input, target, ignore_index, op)
+    per, w, kept = _weighted_nll(log_probs, t, weight, ignore_index)
+    if label_smoothing > 0:
+        # The uniform part of the smoothed target: -sum_c w_c log p_c / C per prediction.
+        rows = _classes_last(log_probs)
+        if weight is not None:
+            rows = rows * weight
+        uniform = -rows.sum(1) * kept.astype(input.dtype)
+        per = per * (1.0 - label_smoothing) + uniform * (label_smoothing / classes)
+    return _reduce_weighted(per, w, t.shape, reduction)
+
+
+def multi_margin_loss(
+    input: Tensor,  # noqa: A002
+    target: Any,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """The multi-class hinge loss: for scores x of shape (N, C) or (C,) and class y,
+    sum over i != y of max(0, margin - x[y] + x[i])^p, divided by C (times weight[y])."""
+    op = "multi_margin_loss"
+    _check_reduction(reduction, op)
+    if p not in (1, 2):
+        raise ValueError(f"{op}: p must be 1 or 2, got {p}")
+    if input.ndim not in (1, 2):
+        raise ValueError(f"{op}: input must be (C,) or (N, C), got shape {input.shape}")
+    target = _as_tensor(target)
+    t = _class_indices(input, target, None, op)
+    classes = input.shape[-1]
+    _check_class_weight(weight, classes, op)
+    rows = input.reshape(1, -1) if input.ndim == 1 else input
+    flat = t.reshape(-1)
+    correct = rows[np.arange(rows.shape[0]), flat].unsqueeze(1)
+    # relu'(0) = 0: a margin met exactly gives no gradient, as torch's rule (z > 0) does.
+    hinge = (rows - correct + margin).relu()
+    if p == 2:
+        hinge = hinge * hinge
+    others = (np.arange(classes) != flat[:, None]).astype(input.dtype)
+    per = (hinge * others).sum(1) * (1.0 / classes)
+    if weight is not None:
+        per = per * weight[flat]
+    return _reduce(per.reshape(t.shape), reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """x where y = 1 and max(0, margin - x) where y = -1, elementwise (as torch).
+
+    The lectures' hinge loss max(0, 1 - y f(x)) for labels y in {-1, 1} is this loss of the
+    agreements y * f(x) with targets of -1: ``hinge_embedding_loss(y * f, -ones)``.
+    """
+    _check_reduction(reduction, "hinge_embedding_loss")
+    target = _as_tensor(target)
+    y = target.data
+    # NOTE: both terms apply to targets other than 1 and -1, as in torch's definition.
+    margin_term = ag.where(y != 1, (margin - input).clamp(min=0.0), 0.0)
+    self_term = ag.where(y != -1, input, 0.0)
+    return _reduce(margin_term + self_term, reduction)
+
+
+__all__ = [
+    "BinaryCrossEntropy", "Erf", "Softplus", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "conv1d", "cross_entropy", "dropout", "embedding", "erf", "gelu", "hinge_embedding_loss", "huber_loss", "l1_loss",
+    "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss", "multi_margin_loss", "nll_loss", "one_hot",
+    "relu", "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
+]
