@@ -28,6 +28,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .device import cuda, device
 from .engine import grad
 from .function import Context, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -84,8 +85,8 @@ unbind = Tensor.unbind
 __all__ = [
     "AnomalyError", "detect_anomaly", "is_anomaly_enabled",
     "Context", "Function", "GradcheckError", "RemovableHandle", "Scalar", "Tensor", "ValuesIndices",
-    "abs", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "cos", "draw_graph", "draw_text",
-    "enable_grad", "exp",
+    "abs", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "cos", "cuda", "device",
+    "draw_graph", "draw_text", "enable_grad", "exp",
     "eye", "flatten", "float16", "float32", "float64", "from_numpy", "full", "full_like", "generator",
     "grad", "gradcheck", "gradgradcheck", "int32", "int64", "is_grad_enabled", "linspace", "log",
     "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum",

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import ops
+from .device import CPU, split_to_args
 from .engine import run_backward
 from .function import Context, Variable
 from .grad_mode import _state
@@ -257,12 +258,22 @@ class Tensor(Variable):
     def clone(self) -> Tensor:
         return ops.Clone.apply(self)
 
-    def to(self, dtype: Any) -> Tensor:
-        dtype = to_dtype(dtype)
-        return self if dtype == self.dtype else ops.Cast.apply(self, dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Cast to a dtype (differentiably); a device argument must be "cpu" (see ``device.py``)."""
+        dtype = to_dtype(split_to_args(args, kwargs))
+        return self if dtype is None or dtype == self.dtype else ops.Cast.apply(self, dtype)
 
-    astype = to
-    type = to
+    def astype(self, dtype: Any) -> Tensor:
+        return self.to(dtype)
+
+    type = astype
+
+    @property
+    def device(self) -> str:
+        return CPU
+
+    def cpu(self) -> Tensor:
+        return self
 
     def float(self) -> Tensor:
         return self.to(np.float32)

@@ -16,6 +16,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
+from autograd.device import split_to_args
 
 
 class Parameter(Tensor):
@@ -286,14 +287,21 @@ class Module:
             stack.extend((child, False) for child in reversed(list(module.children())))
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating parameters and buffers to ``dtype`` in place (the objects stay the same)."""
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Cast floating parameters and buffers to a dtype in place (the objects stay the same).
+        A device argument must be "cpu"; ``model.to(device)`` alone changes nothing."""
+        dtype = split_to_args(args, kwargs)
+        if dtype is None:
+            return self
         target = np.dtype(dtype)
         for t in [*self.parameters(), *self.buffers()]:
             if t.dtype.kind == "f" and t.dtype != target:
                 t.data = t.data.astype(target)
                 if t.grad is not None:
                     t.grad = t.grad.to(target)
+        return self
+
+    def cpu(self) -> Module:
         return self
 
     def float(self) -> Module:

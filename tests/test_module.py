@@ -459,3 +459,13 @@ def test_module_dict():
     assert isinstance(d["extra"], nn.Tanh)
     with pytest.raises(KeyError, match=r"'missing'.*\['enc', 'dec', 'extra'\]"):
         d["missing"]
+
+
+def test_module_to_device_and_dtype():
+    model = nn.Linear(2, 3)
+    assert model.to("cpu") is model and model.cpu() is model
+    weight = model.weight
+    model.to("cpu", ag.float64)
+    assert model.weight is weight and weight.dtype == np.float64
+    with pytest.raises(ValueError, match="'cuda'"):
+        model.to("cuda")

@@ -584,3 +584,17 @@ def test_numpy_array_copy_true_does_not_share_memory():
     shared = np.asarray(t)
     shared[0] = 7.0  # asarray shares, like torch's numpy() does
     assert t.tolist() == [7.0, 2.0]
+
+
+def test_device_arguments_for_ported_scripts():
+    dev = ag.device("cuda" if ag.cuda.is_available() else "cpu")
+    assert dev == "cpu"
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    assert x.to(dev) is x and x.cpu() is x and x.device == "cpu"
+    y = x.to("cpu", ag.float64)
+    assert y.dtype == np.float64 and y.requires_grad
+    assert x.to(device="cpu", dtype=ag.float64).dtype == np.float64
+    with pytest.raises(ValueError, match="'cuda:0' is not available"):
+        x.to("cuda:0")
+    with pytest.raises(ValueError, match="'mps'"):
+        ag.device("mps")
