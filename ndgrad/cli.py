@@ -1,69 +1,276 @@
-"""``ndgrad``: the project's command line."""
+"""``ndgrad``: the project's command line.
+
+    ndgrad demo [--out DIR]                  the lectures' shallow net on the galaxy data
+    ndgrad train mlp|rnn [options]           train on a built-in dataset, log, checkpoint, resume
+    ndgrad graph [mlp|rnn|neuron] [--out F]  render a model's computation graph (or print it)
+    ndgrad check                             gradient checks of every built-in op, as a table
+
+Bad arguments print a message and exit with status 2; no traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from dataclasses import fields
+from typing import Any
 
 import numpy as np
 
 import autograd as ag
+import nn
+
+from . import training
+from .training import Config, Interrupted
 
 
-def _spiral(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaved spirals in the plane, labels 0 and 1."""
-    t = rng.uniform(0.25, 1.0, n) * 3 * np.pi
-    label = rng.integers(0, 2, n)
-    r = t / (3 * np.pi)
-    angle = t + np.pi * label
-    x = np.stack([r * np.cos(angle), r * np.sin(angle)], 1) + rng.normal(0, 0.02, (n, 2))
-    return x.astype(np.float32), label
+class UsageError(Exception):
+    """A bad argument found after parsing (a missing file, an impossible combination)."""
 
 
-def demo(steps: int = 300, seed: int = 0) -> float:
-    """Train a 2-32-32-2 tanh MLP on two spirals with plain SGD; print the loss as it falls."""
-    rng = np.random.default_rng(seed)
-    x_np, y_np = _spiral(256, rng)
-    x = ag.tensor(x_np)
-    onehot = ag.tensor(np.eye(2, dtype=np.float32)[y_np])
-    sizes = [2, 32, 32, 2]
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        weight = rng.normal(0, 1 / np.sqrt(fan_in), (fan_in, fan_out))
-        params.append(ag.tensor(weight, dtype="float32", requires_grad=True))
-        params.append(ag.zeros(fan_out, requires_grad=True))
-    loss_value = float("nan")
-    for step in range(steps + 1):
-        h = x
-        for i in range(0, len(params), 2):
-            h = h @ params[i] + params[i + 1]
-            if i + 2 < len(params):
-                h = h.tanh()
-        loss = -(h.log_softmax(1) * onehot).sum(1).mean()
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with ag.no_grad():
-            for p in params:
-                p -= 0.5 * p.grad
-        loss_value = loss.item()
-        if step % 50 == 0:
-            accuracy = float((h.argmax(1).numpy() == y_np).mean())
-            print(f"step {step:4d}  loss {loss_value:.4f}  accuracy {accuracy:.3f}")
-    return loss_value
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return value
+
+
+# --- demo ------------------------------------------------------------------------------------
+def demo(out_dir: str = "ndgrad-demo", epochs: int = 60, quiet: bool = False) -> dict[str, Any]:
+    """Train a shallow (one hidden layer) ReLU network on the spiral galaxy and write the
+    decision boundary, the computation graph and a checkpoint into ``out_dir``."""
+    config = Config(task="mlp", dataset="spiral", width=100, depth=1, optimizer="adam", lr=0.02,
+                    schedule="cosine", epochs=epochs, batch_size=32, seed=0)
+    print(f"Training a 2-100-3 ReLU network on the spiral galaxy ({epochs} epochs, Adam, cosine schedule)")
+    result = training.train(config, out_dir, quiet=quiet)
+    metrics = result["metrics"]
+    print(f"train accuracy {metrics['train_accuracy']:.3f}   test accuracy {metrics['test_accuracy']:.3f}")
+    model, (x, y) = result["model"], result["data"]["test"]
+    written = [result["checkpoint"], os.path.join(out_dir, "metrics.csv")]
+    written += _draw_model_graph(model, x[:8], y[:8], os.path.join(out_dir, "graph"))
+    plot = _plot_boundary(model, x, y, os.path.join(out_dir, "decision_boundary.png"))
+    if plot:
+        written.append(plot)
+    print(f"wrote into {os.path.abspath(out_dir)}/:")
+    for path in written:
+        print(f"  {os.path.basename(path)}")
+    return result
+
+
+def _draw_model_graph(model: nn.Module, x: ag.Tensor, y: ag.Tensor, stem: str) -> list[str]:
+    """The graph of the loss on a few points: SVG if Graphviz is installed, else DOT and text."""
+    loss = training.loss_fn(model, x, y)
+    drawing = ag.draw_graph(loss, params=dict(model.named_parameters()))
+    with open(stem + ".txt", "w") as f:
+        f.write(ag.draw_text(loss, params=dict(model.named_parameters())) + "\n")
+    written = [stem + ".txt"]
+    try:
+        written.append(drawing.render(stem, format="svg", cleanup=True))
+    except Exception as error:  # Graphviz missing: say so, keep the DOT source
+        with open(stem + ".gv", "w") as f:
+            f.write(drawing.source)
+        written.append(stem + ".gv")
+        print(f"(graph not rendered: {str(error).splitlines()[0]})")
+    return written
+
+
+def _plot_boundary(model: nn.Module, x: ag.Tensor, y: ag.Tensor, path: str) -> str | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(no decision-boundary plot: matplotlib is not installed; pip install 'ndgrad[demo]')")
+        return None
+    points = x.numpy()
+    lo, hi = points.min(0) - 0.2, points.max(0) + 0.2
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
+    grid = ag.tensor(np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32))
+    model.eval()
+    with ag.no_grad():
+        regions = model(grid).argmax(1).numpy().reshape(gx.shape)
+    model.train()
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.contourf(gx, gy, regions, alpha=0.3, cmap="viridis")
+    ax.scatter(points[:, 0], points[:, 1], c=y.numpy(), s=8, cmap="viridis", edgecolors="k", linewidths=0.2)
+    ax.set_title("decision regions of the shallow network (test points)")
+    ax.set_aspect("equal")
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+# --- train -----------------------------------------------------------------------------------
+def run_train(args: argparse.Namespace) -> int:
+    if args.resume and not os.path.isfile(args.resume):
+        raise UsageError(f"--resume: no checkpoint at {args.resume}")
+    datasets = training.MLP_DATASETS if args.task == "mlp" else training.RNN_DATASETS
+    dataset = args.dataset or datasets[0]
+    if dataset not in datasets:
+        raise UsageError(f"--dataset {dataset} is not a dataset for {args.task}; choose from {', '.join(datasets)}")
+    values = {f.name: getattr(args, f.name) for f in fields(Config) if getattr(args, f.name, None) is not None}
+    config = Config(**{**values, "task": args.task, "dataset": dataset})
+    out = args.out or f"ndgrad-{args.task}"
+
+    def report(row: dict[str, Any]) -> None:
+        if not args.quiet:
+            print(f"epoch {row['epoch']:3d}  step {row['step']:6d}  loss {row['train_loss']:.4f}  "
+                  f"train acc {row['train_accuracy']:.3f}  test acc {row['test_accuracy']:.3f}", flush=True)
+
+    try:
+        result = training.train(config, out, resume=args.resume, log_format=args.log, quiet=args.quiet,
+                                on_epoch=report, epochs=args.epochs)
+    except Interrupted as stop:
+        print(f"\n{stop}; continue with --resume {stop.path}", file=sys.stderr)
+        return 130
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    print(f"done after {result['step']} steps; checkpoint {result['checkpoint']}")
+    return 0
+
+
+# --- graph -----------------------------------------------------------------------------------
+def run_graph(args: argparse.Namespace) -> int:
+    ag.manual_seed(0)
+    if args.model == "neuron":
+        x1, x2 = ag.Scalar(2.0, "x1"), ag.Scalar(0.0, "x2")
+        w1, w2, b = ag.Scalar(-3.0, "w1"), ag.Scalar(1.0, "w2"), ag.Scalar(6.8813735870195432, "b")
+        root: Any = (x1 * w1 + x2 * w2 + b).tanh()
+        root.label = "out"
+        root.backward()
+        params = None
+    elif args.model == "mlp":
+        model = nn.MLP(2, [8, 8], 3, activation="tanh")
+        root = training.loss_fn(model, ag.randn(4, 2), ag.tensor([0, 1, 2, 0]))
+        root.backward()
+        params = dict(model.named_parameters())
+    else:
+        model = training.SequenceModel(10, 8, 10, "rnn", 1, per_step=True)
+        tokens = ag.randint(0, 10, (2, 5))
+        root = training.loss_fn(model, tokens, ag.randint(0, 10, (2, 5)))
+        params = dict(model.named_parameters())
+    if args.out is None:
+        print(ag.draw_text(root, params=params))
+        return 0
+    stem, ext = os.path.splitext(args.out)
+    fmt = ext.lstrip(".") or "svg"
+    if fmt not in ("svg", "png", "pdf", "gv", "dot"):
+        raise UsageError(f"--out {args.out}: the file must end in .svg, .png, .pdf or .gv")
+    drawing = ag.draw_graph(root, params=params, max_nodes=args.max_nodes)
+    if fmt in ("gv", "dot"):
+        with open(args.out, "w") as f:
+            f.write(drawing.source)
+        print(f"wrote {args.out}")
+        return 0
+    try:
+        path = drawing.render(stem, format=fmt, cleanup=True)
+    except Exception as error:
+        raise UsageError(str(error)) from None
+    print(f"wrote {path}")
+    return 0
+
+
+# --- check -----------------------------------------------------------------------------------
+def run_check(args: argparse.Namespace) -> int:
+    from .check import check_all_ops
+
+    return check_all_ops(seed=args.seed, verbose=not args.quiet)
+
+
+# --- entry -----------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # usage errors: a message and status 2, never a traceback
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ndgrad", description="ndgrad: a small autograd engine on NumPy with a PyTorch-like API.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("demo", help="train the lectures' shallow network on the galaxy data")
+    p.add_argument("--out", default="ndgrad-demo", help="output folder (default: ndgrad-demo)")
+    p.add_argument("--epochs", type=_positive_int, default=60)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("train", help="train an MLP or an RNN on a built-in dataset")
+    p.add_argument("task", choices=["mlp", "rnn"])
+    p.add_argument("--dataset", help="mlp: spiral, moons, circles, smiley, digits; rnn: chars, sentiment")
+    p.add_argument("--width", type=_positive_int, help="hidden units per layer (default 64)")
+    p.add_argument("--depth", type=_positive_int, help="hidden layers (default 2)")
+    p.add_argument("--activation", choices=["relu", "tanh", "sigmoid", "gelu"])
+    p.add_argument("--cell", choices=list(training.CELLS), help="rnn only (default rnn)")
+    p.add_argument("--seq-len", dest="seq_len", type=_positive_int, help="rnn on chars (default 32)")
+    p.add_argument("--optimizer", choices=list(training.OPTIMIZERS))
+    p.add_argument("--lr", type=_positive_float)
+    p.add_argument("--momentum", type=_nonnegative_float)
+    p.add_argument("--weight-decay", dest="weight_decay", type=_nonnegative_float)
+    p.add_argument("--schedule", choices=list(training.SCHEDULES))
+    p.add_argument("--epochs", type=_positive_int)
+    p.add_argument("--batch-size", dest="batch_size", type=_positive_int)
+    p.add_argument("--clip", type=_nonnegative_float, help="clip the gradient norm to this (0: off)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--out", help="output folder (default ndgrad-mlp / ndgrad-rnn)")
+    p.add_argument("--resume", help="a checkpoint.npz to continue from (its settings are used)")
+    p.add_argument("--log", choices=["csv", "jsonl"], default="csv")
+    p.add_argument("--quiet", action="store_true")
+
+    p = sub.add_parser("graph", help="render the computation graph of a model")
+    p.add_argument("model", nargs="?", default="mlp", choices=["mlp", "rnn", "neuron"])
+    p.add_argument("--out", help="file to write (.svg, .png, .pdf, .gv); without it, print a text tree")
+    p.add_argument("--max-nodes", dest="max_nodes", type=_positive_int)
+
+    p = sub.add_parser("check", help="check every built-in op's gradients against finite differences")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quiet", action="store_true")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ndgrad", description="ndgrad: a small autograd engine on NumPy.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="train a small MLP on two spirals and print its loss falling")
-    p_demo.add_argument("--steps", type=int, default=300)
-    p_demo.add_argument("--seed", type=int, default=0)
+    parser = make_parser()
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        if args.steps < 0:
-            parser.error(f"--steps must be non-negative, got {args.steps}")
-        demo(args.steps, args.seed)
+    try:
+        if args.command == "demo":
+            demo(args.out, args.epochs, args.quiet)
+            return 0
+        if args.command == "train":
+            return run_train(args)
+        if args.command == "graph":
+            return run_graph(args)
+        return run_check(args)
+    except UsageError as error:
+        parser.exit(2, f"ndgrad {args.command}: error: {error}\n")
+    except Interrupted as stop:
+        print(f"\n{stop}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
     return 0
 
 
