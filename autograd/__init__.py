@@ -60,6 +60,17 @@ maximum = Tensor.maximum
 minimum = Tensor.minimum
 pow = Tensor.pow  # noqa: A001
 matmul = Tensor.matmul
+dot = Tensor.dot
+mm = Tensor.mm
+neg = Tensor.neg
+add = Tensor.add
+sub = Tensor.sub
+mul = Tensor.mul
+div = Tensor.div
+square = Tensor.square
+norm = Tensor.norm
+amax = Tensor.amax
+amin = Tensor.amin
 sum = Tensor.sum  # noqa: A001
 mean = Tensor.mean
 prod = Tensor.prod
@@ -83,15 +94,14 @@ chunk = Tensor.chunk
 unbind = Tensor.unbind
 
 __all__ = [
-    "AnomalyError", "detect_anomaly", "is_anomaly_enabled",
-    "Context", "Function", "GradcheckError", "RemovableHandle", "Scalar", "Tensor", "ValuesIndices",
-    "abs", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "cos", "cuda", "device",
-    "draw_graph", "draw_text", "enable_grad", "exp",
-    "eye", "flatten", "float16", "float32", "float64", "from_numpy", "full", "full_like", "generator",
-    "grad", "gradcheck", "gradgradcheck", "int32", "int64", "is_grad_enabled", "linspace", "log",
-    "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum",
-    "no_grad", "ones", "ones_like", "permute", "pow", "prod", "rand", "rand_like", "randint", "randn",
-    "randn_like", "relu", "reshape", "set_grad_enabled", "sigmoid", "sin", "softmax", "split", "sqrt",
-    "squeeze", "stack", "std", "sum", "tanh", "tensor", "transpose", "unbind", "unsqueeze", "var", "where",
-    "zeros", "zeros_like",
+    "AnomalyError", "Context", "Function", "GradcheckError", "RemovableHandle", "Scalar", "Tensor", "ValuesIndices",
+    "abs", "add", "amax", "amin", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "cos", "cuda",
+    "detect_anomaly", "device", "div", "dot", "draw_graph", "draw_text", "enable_grad", "exp", "eye", "flatten",
+    "float16", "float32", "float64", "from_numpy", "full", "full_like", "generator", "grad", "gradcheck",
+    "gradgradcheck", "int32", "int64", "is_anomaly_enabled", "is_grad_enabled", "linspace", "log", "log_softmax",
+    "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul", "neg", "no_grad",
+    "norm", "ones", "ones_like", "permute", "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like",
+    "relu", "reshape", "set_grad_enabled", "sigmoid", "sin", "softmax", "split", "sqrt", "square", "squeeze",
+    "stack", "std", "sub", "sum", "tanh", "tensor", "transpose", "unbind", "unsqueeze", "var", "where", "zeros",
+    "zeros_like",
 ]

@@ -378,6 +378,59 @@ class Tensor(Variable):
     def matmul(self, other: Any) -> Tensor:
         return ops.Matmul.apply(self, _operand(other))
 
+    def dot(self, other: Any) -> Tensor:
+        """The inner product of two 1-D tensors of one length (as torch.dot; no broadcasting)."""
+        other = _as_tensor(other)
+        if self.ndim != 1 or other.ndim != 1 or self.shape != other.shape:
+            raise ValueError(f"dot needs two 1-D tensors of the same length, got shapes {self.shape} and {other.shape}")
+        return self.matmul(other)
+
+    def mm(self, other: Any) -> Tensor:
+        """Matrix product of two 2-D tensors (as torch.mm; use matmul for other ranks)."""
+        other = _as_tensor(other)
+        if self.ndim != 2 or other.ndim != 2:
+            raise ValueError(f"mm needs two 2-D tensors, got shapes {self.shape} and {other.shape}; use matmul")
+        return self.matmul(other)
+
+    def t(self) -> Tensor:
+        """The transpose of a tensor with at most 2 dims (as torch's t())."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects at most 2 dims, got shape {self.shape}; use transpose or permute")
+        return self.T
+
+    def square(self) -> Tensor:
+        return self * self
+
+    def norm(self, p: float = 2.0, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The p-norm over ``dim`` (all elements by default): (sum |x|^p)^(1/p), or max |x| for p = inf."""
+        if p == float("inf"):
+            return self.abs().amax(dim, keepdim)
+        if p == 2:
+            return (self * self).sum(dim, keepdim).sqrt()
+        if not p > 0:
+            raise ValueError(f"norm: p must be positive or inf, got {p}")
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The largest values over one dim or several; ties share the gradient evenly."""
+        return self._extreme(dim, keepdim, "amax", 1.0)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The smallest values over one dim or several; ties share the gradient evenly."""
+        return self._extreme(dim, keepdim, "amin", -1.0)
+
+    def _extreme(self, dim: Any, keepdim: bool, op: str, sign: float) -> Tensor:
+        axes = normalize_dims(dim, self.ndim, op)
+        if self.data.size == 0:
+            raise ValueError(f"{op}() of an empty tensor of shape {self.shape}")
+        # The extreme as a weighted sum with constant weights: 1/k on each of the k tied
+        # extreme elements of a slice, 0 elsewhere. Its value is the extreme, its gradient
+        # splits evenly among ties (as torch's amax/amin), and it needs no rule of its own.
+        pick = np.max if sign > 0 else np.min
+        tied = self.data == pick(self.data, axis=axes, keepdims=True)
+        weights = tied / np.sum(tied, axis=axes, keepdims=True, dtype=self.dtype)
+        return (self * weights.astype(self.dtype, copy=False)).sum(dim, keepdim)
+
     # Comparisons and logic: results are bool tensors outside the graph.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return Tensor._wrap(self.data == _raw(other))

@@ -598,3 +598,37 @@ def test_device_arguments_for_ported_scripts():
         x.to("cuda:0")
     with pytest.raises(ValueError, match="'mps'"):
         ag.device("mps")
+
+
+def test_torch_style_functions_for_ported_scripts():
+    # The lectures' FFNN loss: torch.neg(torch.log(probs)).dot(gold_label)
+    probs = ag.tensor([0.2, 0.5, 0.3], dtype="float64", requires_grad=True)
+    gold = ag.tensor([0.0, 1.0, 0.0], dtype="float64")
+    loss = ag.neg(ag.log(probs)).dot(gold)
+    loss.backward()
+    assert loss.item() == pytest.approx(-np.log(0.5))
+    np.testing.assert_allclose(probs.grad.numpy(), [0.0, -2.0, 0.0])
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    np.testing.assert_allclose(ag.mm(ag.tensor(a), ag.tensor(b)).numpy(), a @ b)
+    np.testing.assert_allclose(ag.tensor(a).t().numpy(), a.T)
+    np.testing.assert_allclose(ag.square(ag.tensor(a)).numpy(), a * a)
+    np.testing.assert_allclose(ag.tensor(a).norm().item(), np.linalg.norm(a), rtol=1e-6)
+    np.testing.assert_allclose(ag.tensor(a).norm(1, dim=1).numpy(), np.abs(a).sum(1), rtol=1e-6)
+    np.testing.assert_allclose(ag.tensor(a).norm(float("inf")).item(), 5.0)
+    np.testing.assert_allclose(ag.add(ag.tensor(a), 1.0).numpy(), a + 1)
+    with pytest.raises(ValueError, match=r"\(3,\) and \(2,\)"):
+        ag.tensor([1.0, 2.0, 3.0]).dot(ag.tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"\(2, 3, 1\)"):
+        ag.mm(ag.zeros(2, 3, 1), ag.zeros(1, 2))
+
+
+def test_amax_and_amin_split_ties_evenly_over_several_dims():
+    x = ag.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]], dtype="float64", requires_grad=True)
+    x.amax(1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0.5, 0.5], [0.5, 0, 0.5]])
+    data = np.random.default_rng(0).standard_normal((3, 4, 5))
+    t = ag.tensor(data, requires_grad=True)
+    np.testing.assert_allclose(t.amax((0, 2)).numpy(), data.max((0, 2)))
+    np.testing.assert_allclose(t.amin(1, keepdim=True).numpy(), data.min(1, keepdims=True))
+    assert ag.gradcheck(lambda t: t.amax((0, 2)), [t])
+    assert ag.gradcheck(lambda t: t.amin(-1), [t])
