@@ -13,28 +13,19 @@ The losses of both MLP versions are printed side by side: a fast wrong answer ca
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
+import os
+import sys
 
 import numpy as np
 
 import autograd as ag
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import median_seconds
+
 SIZES = (784, 256, 128, 10)
 BATCH = 128
 LR = 0.01
-
-
-def median_seconds(step: Callable[[], object], repeat: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:

@@ -9,29 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from autograd import Tensor, cat, no_grad
-from optim.clip import clip_grad_norm_, clip_grad_value_
+from optim.clip import clip_grad_norm_, clip_grad_value_, tensor_list
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
-
-
-def _tensor_list(parameters: Tensor | Iterable[Tensor], fn: str) -> list[Tensor]:
-    if isinstance(parameters, Tensor):
-        return [parameters]
-    try:
-        params = list(parameters)
-    except TypeError:
-        raise TypeError(f"{fn} takes a tensor or an iterable of tensors, got {type(parameters).__name__}") from None
-    for i, p in enumerate(params):
-        if not isinstance(p, Tensor):
-            raise TypeError(f"{fn}: parameter {i} is a {type(p).__name__}, not a tensor")
-    return params
 
 
 def parameters_to_vector(parameters: Tensor | Iterable[Tensor]) -> Tensor:
     """All entries of ``parameters`` in one 1-d tensor, each parameter flattened in row-major
     order, in the order given. The result is part of the graph: gradients flow back to the
     parameters."""
-    params = _tensor_list(parameters, "parameters_to_vector")
+    params = tensor_list(parameters, "parameters_to_vector")
     if not params:
         raise ValueError("parameters_to_vector: no parameters given")
     return cat([p.reshape(-1) for p in params])
@@ -45,7 +32,7 @@ def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> 
         raise TypeError(f"vector_to_parameters: vec must be a Tensor, got {type(vec).__name__}")
     if vec.ndim != 1:
         raise ValueError(f"vector_to_parameters: vec must be 1-d, got shape {vec.shape}")
-    params = _tensor_list(parameters, "vector_to_parameters")
+    params = tensor_list(parameters, "vector_to_parameters")
     total = sum(p.numel() for p in params)
     if vec.shape[0] != total:
         shapes = ", ".join(str(p.shape) for p in params)

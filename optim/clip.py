@@ -12,9 +12,10 @@ from autograd import Tensor, no_grad
 from .optimizer import check_number
 
 
-def _grads(parameters: Tensor | Iterable[Tensor], fn: str) -> list[Tensor]:
+def tensor_list(parameters: Tensor | Iterable[Tensor], fn: str) -> list[Tensor]:
+    """``parameters`` (one tensor or an iterable of them) as a list, each checked to be a tensor."""
     if isinstance(parameters, Tensor):
-        parameters = [parameters]
+        return [parameters]
     try:
         params = list(parameters)
     except TypeError:
@@ -22,7 +23,11 @@ def _grads(parameters: Tensor | Iterable[Tensor], fn: str) -> list[Tensor]:
     for i, p in enumerate(params):
         if not isinstance(p, Tensor):
             raise TypeError(f"{fn}: parameter {i} is a {type(p).__name__}, not a tensor")
-    return [p.grad for p in params if p.grad is not None]
+    return params
+
+
+def _grads(parameters: Tensor | Iterable[Tensor], fn: str) -> list[Tensor]:
+    return [p.grad for p in tensor_list(parameters, fn) if p.grad is not None]
 
 
 def _vector_norm(x: np.ndarray, norm_type: float) -> float:
