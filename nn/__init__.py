@@ -9,6 +9,7 @@ from .checkpoint import load, save
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, conv1d
 from .data import DataLoader, TensorDataset
+from .draw import draw, draw_text
 from .dropout import Dropout
 from .embedding import Embedding
 from .linear import Flatten, Identity, Linear

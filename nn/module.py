@@ -393,6 +393,14 @@ class Module:
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
 
+    def draw_graph(
+        self, *inputs: Any, depth: int | None = None, collapse_repeats: bool = True, **kwargs: Any
+    ) -> ag.render.Drawing:
+        """Run ``self(*inputs)`` once and draw its graph, each module call a cluster (see ``nn.draw``)."""
+        from .draw import draw  # here, not at the top: nn.draw imports this module
+
+        return draw(self, *inputs, depth=depth, collapse_repeats=collapse_repeats, **kwargs)
+
 
 def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
