@@ -24,14 +24,14 @@ class Matmul(Function):
             return Function.explain(shapes, error)
         a, b = shapes
         if not a or not b:
-            return ValueError(f"matmul: both operands need at least 1 dim, got shapes {a} and {b}")
+            return ValueError(f"both operands need at least 1 dim, got shapes {a} and {b}")
         inner_b = b[0] if len(b) == 1 else b[-2]
         if a[-1] != inner_b:
             return ValueError(
-                f"matmul: shapes {a} and {b} do not fit: the last dim of the first ({a[-1]}) must equal "
+                f"shapes {a} and {b} do not fit: the last dim of the first ({a[-1]}) must equal "
                 f"the {'only' if len(b) == 1 else 'second-to-last'} dim of the second ({inner_b})"
             )
-        return ValueError(f"matmul: batch dims of shapes {a} and {b} do not broadcast")
+        return ValueError(f"batch dims of shapes {a} and {b} do not broadcast")
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
