@@ -42,8 +42,8 @@ class Variable:
     _output_nr: int
     _vc: list[int]
 
-    @classmethod
-    def _wrap(cls, data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Any:
+    @staticmethod
+    def _wrap(data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Any:
         raise NotImplementedError
 
     def _edge(self) -> tuple[Any, int, Any, Any]:
@@ -60,9 +60,9 @@ class Context:
 
     # Engine fields that most nodes never set live in __dict__, with these class defaults.
     __slots__ = (
-        "__dict__", "__weakref__", "_freed", "_out_cls", "_saved", "function", "needs_input_grad", "next_edges"
+        "__dict__", "__weakref__", "_freed", "_out_cls", "_saved", "_to_save", "function", "needs_input_grad",
+        "next_edges",
     )
-    _to_save: tuple[Any, ...] = ()
     _n_outputs = 1
     _output_meta: list[tuple[Any, Any]] | None = None
     _non_differentiable: tuple[Any, ...] = ()
@@ -73,7 +73,8 @@ class Context:
         self.function = function
         self.needs_input_grad = needs
         self.next_edges = edges
-        self._saved: list[tuple[Any, ...]] | None = None
+        self._to_save: tuple[Any, ...] = ()
+        self._saved: list[tuple[Any, ...]] | None = None  # set once forward has run
         self._freed = False
 
     # --- the ctx API, used inside forward and backward -----------------------------
@@ -317,4 +318,4 @@ def _resolve_saved(ctx: Context, args: tuple[Any, ...], raw_out: tuple[Any, ...]
                         break
         saved.append(entry if entry is not None else ("const", item))
     ctx._saved = saved
-    del ctx._to_save
+    ctx._to_save = ()

@@ -39,9 +39,9 @@ class Scalar(Variable):
         self._hooks: list[Any] | None = None
         self.label = label
 
-    @classmethod
-    def _wrap(cls, data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Scalar:
-        s = object.__new__(cls)
+    @staticmethod
+    def _wrap(data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Scalar:
+        s = object.__new__(Scalar)
         s.data = float(data)
         s.grad = 0.0
         s.grad_fn = grad_fn

@@ -17,6 +17,7 @@ from .grad_mode import _state
 from .shapes import normalize_dim, normalize_dims, numel
 
 DEFAULT_FLOAT = np.dtype(np.float32)
+_new = object.__new__
 
 
 def to_dtype(dtype: Any) -> np.dtype | None:
@@ -89,10 +90,11 @@ class Tensor(Variable):
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _wrap(cls, data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Tensor:
-        # The internal constructor: no copy, no checks.
-        t = object.__new__(Tensor)  # results of ops on a subclass (Parameter) are plain tensors
+    @staticmethod
+    def _wrap(data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Tensor:
+        # The internal constructor: no copy, no checks. Results of ops on a subclass
+        # (Parameter) are plain tensors. A staticmethod: it is called for every op.
+        t = _new(Tensor)
         t.data = data if type(data) is np.ndarray else np.asarray(data)
         t.grad = None
         t.grad_fn = grad_fn
@@ -261,7 +263,11 @@ class Tensor(Variable):
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Cast to a dtype (differentiably); a device argument must be "cpu" (see ``device.py``)."""
         dtype = to_dtype(split_to_args(args, kwargs))
-        return self if dtype is None or dtype == self.dtype else ops.Cast.apply(self, dtype)
+        if dtype is None or dtype == self.dtype:
+            return self
+        if dtype.kind != "f":  # integers and bools carry no gradient: the result is a constant
+            return Tensor._wrap(self.data.astype(dtype))
+        return ops.Cast.apply(self, dtype)
 
     def astype(self, dtype: Any) -> Tensor:
         return self.to(dtype)
@@ -463,11 +469,11 @@ class Tensor(Variable):
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
-    def any(self) -> Tensor:
-        return Tensor._wrap(np.any(self.data))
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return Tensor._wrap(np.any(self.data, axis=normalize_dims(dim, self.ndim, "any"), keepdims=keepdim))
 
-    def all(self) -> Tensor:
-        return Tensor._wrap(np.all(self.data))
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return Tensor._wrap(np.all(self.data, axis=normalize_dims(dim, self.ndim, "all"), keepdims=keepdim))
 
     # --- elementwise math -------------------------------------------------------------
     def exp(self) -> Tensor:
@@ -519,7 +525,8 @@ class Tensor(Variable):
         return ops.Sum.apply(self, normalize_dims(dim, self.ndim, "sum"), keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return self.sum(dim, keepdim) * (1.0 / self._count(dim, "mean"))
+        n = self._count(dim, "mean")
+        return self.sum(dim, keepdim) * (1.0 / n if n else float("nan"))  # the mean of nothing is nan
 
     def var(
         self, dim: Any = None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
@@ -559,7 +566,10 @@ class Tensor(Variable):
             raise ValueError(f"{op}() of an empty tensor of shape {self.shape}")
         if dim is None:
             return fn.apply(self, None, False)
-        return ValuesIndices(*fn.apply(self, normalize_dim(dim, self.ndim, op), keepdim))
+        axis = normalize_dim(dim, self.ndim, op)
+        if self.ndim == 0:  # its one element, at index 0
+            return ValuesIndices(*fn.apply(self.reshape(1), 0, False))
+        return ValuesIndices(*fn.apply(self, axis, keepdim))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return self._arg(np.argmax, dim, keepdim, "argmax")
@@ -606,7 +616,7 @@ class Tensor(Variable):
         e = normalize_dim(end_dim, self.ndim, "flatten")
         if s > e:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape(*self.shape[:s], -1, *self.shape[e + 1 :])
+        return self.reshape(*self.shape[:s], numel(self.shape[s : e + 1]), *self.shape[e + 1 :])
 
     def squeeze(self, dim: Any = None) -> Tensor:
         if dim is None:
@@ -630,6 +640,8 @@ class Tensor(Variable):
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         a = normalize_dim(dim0, self.ndim, "transpose")
         b = normalize_dim(dim1, self.ndim, "transpose")
+        if self.ndim == 0:
+            return self
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
         return self.permute(*axes)
@@ -637,6 +649,8 @@ class Tensor(Variable):
     def movedim(self, source: int, destination: int) -> Tensor:
         src = normalize_dim(source, self.ndim, "movedim")
         dst = normalize_dim(destination, self.ndim, "movedim")
+        if self.ndim == 0:
+            return self
         axes = [i for i in range(self.ndim) if i != src]
         axes.insert(dst, src)
         return self.permute(*axes)
@@ -663,6 +677,8 @@ class Tensor(Variable):
         return self if shape == self.shape else ops.SumToShape.apply(self, shape)
 
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        if self.ndim == 0:
+            raise ValueError("split() of a 0-d tensor: there is no dim to split along")
         axis = normalize_dim(dim, self.ndim, "split")
         n = self.shape[axis]
         if isinstance(split_size_or_sections, int):
@@ -686,6 +702,8 @@ class Tensor(Variable):
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         if chunks <= 0:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        if self.ndim == 0:
+            raise ValueError("chunk() of a 0-d tensor: there is no dim to split along")
         n = self.shape[normalize_dim(dim, self.ndim, "chunk")]
         return self.split(max(-(-n // chunks), 1), dim)
 
@@ -696,7 +714,7 @@ class Tensor(Variable):
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _index(index, self.shape)
         if self._records_inplace("__setitem__", value):
-            self._become(ops.SetItem.apply(self, _operand(value), index))
+            self._become(ops.SetItem.apply(self, _operand(value), index), "__setitem__")
         else:
             try:
                 self.data[index] = _raw(value)
@@ -706,8 +724,14 @@ class Tensor(Variable):
 
     # --- in-place ops ---------------------------------------------------------------
     def _records_inplace(self, op: str, *others: Any) -> bool:
-        """Whether an in-place op must be recorded; refuses to modify a leaf that requires grad."""
-        if not _state.enabled:
+        """Whether an in-place op must be recorded; refuses to modify a leaf that requires grad
+        or memory that cannot be written (a broadcast view made by expand)."""
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"{op}: this tensor of shape {self.shape} is read-only (a broadcast view, made by expand, "
+                "whose elements share memory); clone() it before changing it in place"
+            )
+        if not _state.enabled or self.dtype.kind != "f":  # integers and bools carry no gradient
             return False
         if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
@@ -725,8 +749,11 @@ class Tensor(Variable):
             )
         return recorded
 
-    def _become(self, result: Tensor) -> Tensor:
+    def _become(self, result: Tensor, op: str) -> Tensor:
         """Make this tensor ``result``: its values written in place, its history taken over."""
+        if result.shape != self.shape:
+            raise ValueError(f"{op}: the result has shape {result.shape} and cannot be written in place into a "
+                             f"tensor of shape {self.shape}")
         self.data[...] = result.data
         self._vc[0] += 1
         self.grad_fn, self._output_nr, self.requires_grad = result.grad_fn, result._output_nr, result.requires_grad
@@ -738,7 +765,7 @@ class Tensor(Variable):
             # and div_ save their first input) is not the memory about to be overwritten.
             before = Tensor._wrap(self.data.copy(), self.grad_fn, self._output_nr)
             before.requires_grad = self.requires_grad
-            return self._become(fn.apply(before, _operand(other)))
+            return self._become(fn.apply(before, _operand(other)), op)
         try:
             ufunc(self.data, _raw(other), out=self.data, casting="same_kind")
         except (ValueError, TypeError) as e:
@@ -767,7 +794,7 @@ class Tensor(Variable):
 
     def fill_(self, value: Any) -> Tensor:
         if self._records_inplace("fill_", value):
-            return self._become(ops.Fill.apply(self, _raw(value)))
+            return self._become(ops.Fill.apply(self, _raw(value)), "fill_")
         self.data.fill(_raw(value))
         self._vc[0] += 1
         return self
@@ -777,7 +804,7 @@ class Tensor(Variable):
 
     def copy_(self, src: Any) -> Tensor:
         if self._records_inplace("copy_", src):
-            return self._become(ops.CopyFrom.apply(self, _operand(src)))
+            return self._become(ops.CopyFrom.apply(self, _operand(src)), "copy_")
         try:
             self.data[...] = _raw(src)
         except ValueError:
@@ -823,7 +850,7 @@ def _index(index: Any, shape: tuple[int, ...]) -> Any:
         if isinstance(item, Tensor):
             item = item.data
         elif isinstance(item, list):
-            item = np.asarray(item)
+            item = np.asarray(item) if item else np.zeros(0, dtype=np.int64)
         if isinstance(item, np.ndarray) and item.dtype.kind not in "biu":
             raise IndexError(f"tensors used as indices must be integer or bool, got dtype {item.dtype}")
         converted.append(item)

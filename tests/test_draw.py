@@ -866,3 +866,21 @@ def test_command_line_without_graphviz(tmp_path, monkeypatch, capsys):
     assert render_main([str(tmp_path / "graph.svg")]) == 1
     assert "apt-get install graphviz" in capsys.readouterr().err
     assert not (tmp_path / "graph.svg").exists()
+
+
+def test_a_node_shared_by_three_sibling_groups_sits_in_their_parent():
+    # Regression: a pairwise choice put the shared weight in the third step's cluster.
+    w = ag.randn(2, 2, requires_grad=True)
+    x = ag.randn(2)
+    outer = Group("outer")
+    steps, h = [], x
+    for k in range(3):
+        before = h
+        h = (w @ h).tanh()
+        steps.append(Group.between(f"step{k}", [before], [h], parent=outer))
+    outer.add_between([x], [h])
+    source = ag.draw_graph(h, params={"w": w}, groups=[outer, *steps]).source
+    clusters = source.split("subgraph cluster_")
+    outer_own = clusters[1]  # the text of the outer cluster before its first sub-cluster
+    assert 'label="w' in outer_own
+    assert all('label="w' not in c for c in clusters[2:])

@@ -632,3 +632,12 @@ def test_amax_and_amin_split_ties_evenly_over_several_dims():
     np.testing.assert_allclose(t.amin(1, keepdim=True).detach().numpy(), data.min(1, keepdims=True))
     assert ag.gradcheck(lambda t: t.amax((0, 2)), [t])
     assert ag.gradcheck(lambda t: t.amin(-1), [t])
+
+
+def test_any_and_all_along_dims():
+    x = ag.tensor([[0.0, 1.0], [0.0, 0.0]])
+    assert (x == 1.0).any().item() is True and (x == 1.0).all().item() is False
+    assert (x == 1.0).any(1).tolist() == [True, False]
+    assert (x == 0.0).all(0, keepdim=True).tolist() == [[True, False]]
+    with pytest.raises(IndexError, match="dim 2"):
+        x.any(2)

@@ -212,14 +212,18 @@ def plan(graph: Graph, groups: Sequence[Group] | None, collapse: Any) -> Layout:
         parent.append(_TOP if g.parent is None else position[id(g.parent)])
     depth = _depths(groups, parent)
 
-    # Each node goes to the innermost group listing it, or where branches meet, their common ancestor.
-    assigned = [_UNSET] * len(graph.nodes)
+    # Each node goes to the innermost group listing it when those groups are nested in one
+    # another; where branches meet (a weight shared by RNN steps), to their common ancestor.
+    listed: dict[int, list[int]] = {}
     for k, g in enumerate(groups):
         for m in g.members:
             obj = m if type(m) is Context else (m.grad_fn if m.grad_fn is not None else m)
             i = graph.index.get(id(obj))
             if i is not None:
-                assigned[i] = k if assigned[i] == _UNSET else _meet(assigned[i], k, parent, depth)
+                listed.setdefault(i, []).append(k)
+    assigned = [_UNSET] * len(graph.nodes)
+    for i, ks in listed.items():
+        assigned[i] = _home(ks, parent, depth)
 
     # The nodes inside each group, its subgroups' included.
     inside: list[list[int]] = [[] for _ in groups]
@@ -285,8 +289,25 @@ def _depths(groups: list[Group], parent: list[int]) -> list[int]:
     return depth
 
 
-def _meet(a: int, b: int, parent: list[int], depth: list[int]) -> int:
-    """The deeper of two nested groups, else the innermost group holding both."""
+def _home(ks: list[int], parent: list[int], depth: list[int]) -> int:
+    """The deepest of ``ks`` if they lie on one chain of nested groups, else their deepest
+    common ancestor (computed over all of them: pairwise choices would depend on order)."""
+    deepest = max(ks, key=lambda k: depth[k])
+    chain = set()
+    x = deepest
+    while x != _TOP:
+        chain.add(x)
+        x = parent[x]
+    if all(k in chain for k in ks):
+        return deepest
+    common = ks[0]
+    for k in ks[1:]:
+        common = _common_ancestor(common, k, parent, depth)
+    return common
+
+
+def _common_ancestor(a: int, b: int, parent: list[int], depth: list[int]) -> int:
+    """The innermost group holding both (a group holds itself), or _TOP."""
     x, y = a, b
     while x != y:
         if x == _TOP or y == _TOP:
@@ -295,10 +316,6 @@ def _meet(a: int, b: int, parent: list[int], depth: list[int]) -> int:
             x = parent[x]
         else:
             y = parent[y]
-    if x == a:  # a holds b
-        return b
-    if x == b:
-        return a
     return x
 
 
