@@ -303,7 +303,7 @@ def _resolve_saved(ctx: Context, args: tuple[Any, ...], raw_out: tuple[Any, ...]
     """Turn the arrays forward saved back into references to the graph values they are."""
     saved: list[tuple[Any, ...]] = []
     used: set[int] = set()
-    for item in ctx._to_save:
+    for k, item in enumerate(ctx._to_save):
         entry: tuple[Any, ...] | None = None
         if item is not None:
             for i, o in enumerate(raw_out):
@@ -311,7 +311,11 @@ def _resolve_saved(ctx: Context, args: tuple[Any, ...], raw_out: tuple[Any, ...]
                     entry = ("out", o, i, outputs[i]._vc, outputs[i]._vc[0])
                     break
             if entry is None:
-                for j, a in enumerate(args):
+                # Two arguments can share one array (x * x.detach()): the argument in the same
+                # position as the saved value is the one meant, so it is tried first.
+                order = [k, *range(len(args))] if k < len(args) else range(len(args))
+                for j in order:
+                    a = args[j]
                     if j not in used and isinstance(a, Variable) and a.data is item:
                         used.add(j)
                         entry = ("var", a, a._vc, a._vc[0])

@@ -199,7 +199,7 @@ def run_graph(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     from .check import check_all_ops
 
-    return check_all_ops(seed=args.seed, verbose=not args.quiet)
+    return check_all_ops(max_examples=args.examples, verbose=not args.quiet)
 
 
 # --- entry -----------------------------------------------------------------------------------
@@ -246,8 +246,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-nodes", dest="max_nodes", type=_positive_int)
 
     p = sub.add_parser("check", help="check every built-in op's gradients against finite differences")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--examples", type=_positive_int, default=10, help="generated examples per op (default 10)")
+    p.add_argument("--quiet", action="store_true", help="no failure reports after the table")
     return parser
 
 

@@ -135,3 +135,23 @@ def test_bad_arguments_exit_2_with_a_message_and_no_traceback(args, words, tmp_p
     assert "Traceback" not in result.stderr
     for word in words:
         assert word in result.stderr
+
+
+def test_check_prints_a_pass_table_for_every_op(capsys):
+    from autograd.op_table import CASES
+
+    assert main(["check", "--examples", "2"]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(CASES)} of {len(CASES)} ops pass" in out
+    assert all(f"{c.name} " in out for c in CASES)
+
+
+def test_check_reports_a_broken_op(monkeypatch, capsys):
+    import autograd.op_table as table
+    from autograd.ops import elementwise
+
+    monkeypatch.setattr(elementwise.Exp, "backward", staticmethod(lambda ctx, g: g * 1.01))
+    monkeypatch.setattr(table, "CASES", [c for c in table.CASES if c.name in ("exp", "sin")])
+    assert main(["check", "--examples", "3"]) == 1
+    out = capsys.readouterr().out
+    assert "exp " in out and "FAIL" in out and "1 of 2 ops pass" in out and "--- exp" in out

@@ -877,3 +877,14 @@ def test_gc_finds_no_garbage_from_a_dropped_graph():
     finally:
         gc.set_debug(0)
         gc.garbage.clear()
+
+
+@pytest.mark.parametrize("order", ["x * x.detach()", "x.detach() * x"])
+def test_saved_detached_operand_stays_detached(order):
+    # Regression: both operands hold the same array; the saved detached one must not be
+    # wired back to x, or second derivatives gain a term.
+    x = ag.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    y = x * x.detach() if order == "x * x.detach()" else x.detach() * x
+    (g,) = ag.grad(y.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), [1.0, 2.0])
+    assert not g.requires_grad

@@ -252,14 +252,15 @@ class Clamp(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         a, lo, hi = ctx.saved_tensors
-        inside = np.ones(np.shape(a.data), dtype=bool)
-        if lo is not None:
-            inside &= a.data >= _raw(lo)
-        if hi is not None:
-            inside &= a.data <= _raw(hi)
-        glo = g * (a.data < _raw(lo)) if ctx.needs_input_grad[1] else None
-        ghi = g * (a.data > _raw(hi)) if ctx.needs_input_grad[2] else None
-        return g * inside, glo, ghi
+        # out = min(max(a, lo), hi), ties going to a: find where each element came from, in the
+        # output's shape (bounds may broadcast a). With lo > hi every element is hi, as in torch.
+        x = np.broadcast_to(a.data, g.shape)
+        highest = x if lo is None else np.where(x >= _raw(lo), x, _raw(lo))
+        from_hi = np.zeros(g.shape, dtype=bool) if hi is None else highest > _raw(hi)
+        from_lo = np.zeros(g.shape, dtype=bool) if lo is None else (x < _raw(lo)) & ~from_hi
+        glo = g * from_lo if ctx.needs_input_grad[1] else None
+        ghi = g * from_hi if ctx.needs_input_grad[2] else None
+        return g * ~(from_hi | from_lo), glo, ghi
 
 
 def _raw(x: Any) -> Any:

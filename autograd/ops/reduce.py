@@ -77,20 +77,32 @@ class Prod(Function):
             return g * _unreduce(out, ctx) / a, None, None
         # NOTE: with zeros present out/a is 0/0; take each element's product of the others
         # instead, as the product of a row in which that element is replaced by one.
-        axis = -1 if ctx.axes is None else ctx.axes[0]
-        x = a.reshape(-1) if ctx.axes is None else a.movedim(axis, -1)
+        # (A 0-d input has nothing to move: it is its own single row.)
+        whole = ctx.axes is None or a.ndim == 0
+        axis = -1 if whole else ctx.axes[0]
+        x = a.reshape(-1) if whole else a.movedim(axis, -1)
         n = x.shape[-1]
         rows = x.unsqueeze(-2).expand(*x.shape[:-1], n, n).where(~np.eye(n, dtype=bool), 1.0)
         others = rows.prod(-1)
-        others = others.reshape(a.shape) if ctx.axes is None else others.movedim(-1, axis)
+        others = others.reshape(a.shape) if whole else others.movedim(-1, axis)
         return g * others, None, None
+
+
+def _shift(a: Any, axes: tuple[int, ...] | None) -> Any:
+    """The max over ``axes`` (kept as size-1 dims), to subtract before exp; zeros when the
+    tensor is empty (NumPy's max has no value for an empty dim; the sum of nothing is 0)."""
+    if a.ndim == 0:
+        return a
+    if a.size == 0:
+        return np.zeros(keepdim_shape(a.shape, axes), dtype=a.dtype)
+    return np.max(a, axis=axes, keepdims=True)
 
 
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
         ctx.shape, ctx.axes = a.shape, axes
-        m = np.max(a, axis=axes, keepdims=True)
+        m = _shift(a, axes)
         m = np.where(np.isfinite(m), m, 0)  # NOTE: shift by the max so exp never overflows
         out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
         if not keepdim:
@@ -109,7 +121,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, axis: int) -> Any:
         ctx.axis = axis
-        e = np.exp(a - np.max(a, axis=axis, keepdims=True))  # NOTE: shifted, never overflows
+        e = np.exp(a - _shift(a, (axis,)))  # NOTE: shifted, never overflows
         out = e / np.sum(e, axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         return out
@@ -124,7 +136,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, axis: int) -> Any:
         ctx.axis = axis
-        shifted = a - np.max(a, axis=axis, keepdims=True)  # NOTE: shifted, never overflows
+        shifted = a - _shift(a, (axis,))  # NOTE: shifted, never overflows
         out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         return out

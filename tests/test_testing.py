@@ -1,0 +1,320 @@
+"""autograd.testing: the strategies draw what they promise, and check_op passes correct ops and
+fails, with a reproducible report, for deliberately broken ones."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+import autograd as ag
+from autograd import Function, GradcheckError, Tensor
+from autograd.testing import (
+    broadcastable_shapes,
+    check_op,
+    dim_kwargs,
+    dims,
+    elements,
+    grid,
+    shapes,
+    tensors,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# For the checks that must fail: stop at the first failure, shrink it, skip hypothesis's slow
+# "explain" phase, and never replay examples saved by an earlier run.
+FAILING = settings(
+    max_examples=30,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    report_multiple_bugs=False,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+# --- strategies ---------------------------------------------------------------------------------
+
+
+@given(shapes(min_dims=1, max_dims=2, min_side=2, max_side=4))
+def test_shapes_stay_in_bounds(shape):
+    assert 1 <= len(shape) <= 2 and all(2 <= n <= 4 for n in shape)
+
+
+@given(broadcastable_shapes(3))
+def test_broadcastable_shapes_broadcast(shape_list):
+    assert len(shape_list) == 3
+    np.broadcast_shapes(*shape_list)
+
+
+def test_broadcastable_shapes_refuses_a_bad_count():
+    with pytest.raises(ValueError, match="n must be a positive int, got 0"):
+        broadcastable_shapes(0)
+
+
+@given(elements(-2.0, 5.0, avoid=[0.0, 1.0], margin=0.25))
+def test_elements_are_bounded_and_keep_away_from_the_given_points(x):
+    assert -2.0 <= x <= 5.0 and np.isfinite(x)
+    assert abs(x) >= 0.25 and abs(x - 1.0) >= 0.25
+
+
+def test_elements_refuses_an_empty_domain():
+    with pytest.raises(ValueError, match=r"low < high, got low=1.0, high=1.0"):
+        elements(1.0, 1.0)
+    with pytest.raises(ValueError, match=r"nothing of \[0, 1\] is at least 1 away from \[0.5\]"):
+        elements(0, 1, avoid=[0.5], margin=1)
+
+
+@given(grid(-1.0, 1.0, 0.1), grid(-1.0, 1.0, 0.1, offset=0.05))
+def test_grids_with_different_offsets_never_meet(a, b):
+    assert -1.0 <= a <= 1.0 + 1e-12 and -1.0 <= b <= 1.0 + 1e-12
+    assert abs(a - b) >= 0.05 - 1e-9
+
+
+@given(tensors(shape=(2, 3), elements=elements(0.5, 1.0)))
+def test_tensors_have_the_shape_dtype_and_values_asked_for(t):
+    assert isinstance(t, Tensor) and t.shape == (2, 3) and t.dtype == np.float64 and t.requires_grad
+    assert np.all((t.data >= 0.5) & (t.data <= 1.0))
+
+
+@given(tensors(shapes(max_dims=2), dtype=np.float32, requires_grad=False))
+def test_tensors_in_float32(t):
+    assert t.dtype == np.float32 and not t.requires_grad and t.ndim <= 2
+
+
+@given(tensors(dtype=np.int64))
+def test_integer_tensors_never_require_grad(t):
+    assert t.dtype == np.int64 and not t.requires_grad
+
+
+@given(tensors(shape=shapes(min_dims=1), distinct=True, gap=0.1))
+def test_distinct_tensors_have_no_ties_or_near_ties(t):
+    values = np.sort(t.data.reshape(-1))
+    assert np.all(np.diff(values) >= 0.1 - 1e-12)
+
+
+@given(st.data())
+def test_dims_and_dim_kwargs_are_valid_for_the_shape(data):
+    shape = data.draw(shapes())
+    dim = data.draw(dims(shape, allow_none=True, allow_tuple=True))
+    reduced = ag.zeros(shape).sum(dim)  # raises for an invalid dim
+    assert reduced.ndim <= len(shape)
+    kwargs = data.draw(dim_kwargs(shape))
+    assert set(kwargs) == {"dim", "keepdim"} and isinstance(kwargs["dim"], int)
+    assert -max(len(shape), 1) <= kwargs["dim"] < max(len(shape), 1)
+
+
+# --- check_op passes correct ops ---------------------------------------------------------------
+
+
+class Softplus(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.logaddexp(0.0, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.sigmoid()
+
+
+def test_check_op_passes_a_correct_custom_function():
+    check_op(Softplus.apply, lambda a: np.logaddexp(0.0, a))
+
+
+def test_check_op_kwargs_forms():
+    ref = lambda a, dim, keepdim: np.sum(a, axis=dim, keepdims=keepdim)
+    op = lambda x, dim, keepdim: x.sum(dim, keepdim)
+    check_op(op, ref, shapes=(2, 3), kwargs={"dim": 1, "keepdim": True}, max_examples=3)
+    check_op(op, ref, shapes=(2, 3), kwargs={"dim": st.sampled_from([0, -1]), "keepdim": False}, max_examples=3)
+    check_op(op, ref, shapes=shapes(min_dims=1), kwargs=dim_kwargs, max_examples=5)
+    check_op(op, ref, shapes=shapes(min_dims=1), kwargs=lambda s: dim_kwargs(s, allow_tuple=True), max_examples=5)
+
+
+def test_check_op_counts_the_examples_it_runs():
+    calls = []
+    check_op(lambda x: calls.append(1) or x * 2.0, max_examples=4, second_order=False,
+             hypothesis_settings=settings(derandomize=True, database=None))
+    assert len(calls) >= 4  # each example calls the op several times
+
+
+# --- check_op fails broken ops, precisely -----------------------------------------------------------
+
+
+def fails(op, reference=None, match=None, error=GradcheckError, **options):
+    with pytest.raises(error, match=match) as info:
+        check_op(op, reference, hypothesis_settings=FAILING, **options)
+    return info.value
+
+
+def test_off_by_a_factor_of_1_001_fails_at_the_default_tolerances():
+    class ScaledSin(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return np.sin(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x.cos() * 1.001
+
+    err = fails(ScaledSin.apply, np.sin, match=r"d\(output 0\)/d\(input 0\) disagrees")
+    assert err.analytical == pytest.approx(1.001 * err.numerical, rel=1e-6)
+    notes = "\n".join(getattr(err, "__notes__", []))
+    assert "reproduce with: autograd.gradcheck(ScaledSin.apply, [autograd.tensor(np.array(" in notes
+
+
+def test_missing_broadcast_reduction_fails():
+    class BroadcastMul(Function):
+        """a * b that reduces b's gradient itself, with a mean where a sum belongs."""
+
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            gb = g * a
+            while gb.ndim > b.ndim:
+                gb = gb.mean(0)
+            for d, n in enumerate(b.shape):
+                if n == 1 and gb.shape[d] != 1:
+                    gb = gb.mean(d, keepdim=True)
+            return g * b, gb
+
+    err = fails(BroadcastMul.apply, np.multiply, shapes=broadcastable_shapes(2), match=r"d\(output 0\)/d\(input 1\)")
+    # A mean over k broadcast copies is the sum divided by k.
+    k = err.numerical / err.analytical
+    assert k >= 2 and k == pytest.approx(round(k))
+
+
+def test_transposed_gradient_fails():
+    class Matmul(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a @ b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            return g @ b, a.T @ g  # the first should be g @ b.T
+
+    square = st.integers(2, 3).map(lambda n: ((n, n), (n, n)))
+    err = fails(Matmul.apply, np.matmul, shapes=square, match=r"d\(output 0\)/d\(input 0\)")
+    assert err.input_index == 0
+
+
+def test_upstream_gradient_ignored_fails():
+    class SinIgnoringUpstream(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return np.sin(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return x.cos()
+
+    err = fails(lambda x: SinIgnoringUpstream.apply(x).sum(), lambda a: np.sin(a).sum())
+    assert err.check == "zero_upstream"
+
+
+def test_input_mutated_in_place_fails():
+    class ExpInPlace(Function):
+        @staticmethod
+        def forward(ctx, x):
+            np.exp(x, out=x)
+            ctx.save_for_backward(x)
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, g):
+            (out,) = ctx.saved_tensors
+            return g * out
+
+    with pytest.raises(AssertionError, match=r"op modified input 0 \(shape .*\) in place"):
+        check_op(ExpInPlace.apply, hypothesis_settings=FAILING)
+
+
+def test_wrong_forward_fails_against_the_reference():
+    fails(lambda x: x.sin(), np.cos, error=AssertionError, match="output 0 differs from the reference at element")
+
+
+def test_output_cut_from_the_graph_fails():
+    fails(lambda x: Tensor(x.data * 2.0), lambda a: a * 2.0, error=AssertionError,
+          match=r"output 0 \(shape .*\) does not require grad although every input does")
+
+
+def test_output_requiring_grad_without_inputs_that_do_fails():
+    w = ag.tensor([1.0], dtype="float64", requires_grad=True)
+    fails(lambda x: x * w, error=AssertionError, match="output 0 requires grad although no input does")
+
+
+def test_second_order_is_checked_unless_turned_off():
+    class SinConstantBackward(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return np.sin(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * np.cos(x.data)  # right, but a constant to the graph
+
+    fails(SinConstantBackward.apply, np.sin, match=r"gradgradcheck \(second order\)")
+    check_op(SinConstantBackward.apply, np.sin, second_order=False, max_examples=5)
+
+
+def test_check_op_argument_errors():
+    with pytest.raises(ValueError, match="2 element strategies given for 1 inputs"):
+        check_op(Tensor.sin, elements=[elements(), elements()], max_examples=1)
+    with pytest.raises(TypeError, match="shapes must draw a shape or a tuple of shapes, drew 'abc'"):
+        check_op(Tensor.sin, shapes="abc", max_examples=1)
+    with pytest.raises(TypeError, match="op must be callable, got int"):
+        check_op(3)
+
+
+# --- packaging and profiles ---------------------------------------------------------------------------
+
+
+def run_python(code, **env):
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=60)
+
+
+def test_autograd_imports_without_hypothesis_and_testing_says_what_is_missing():
+    code = (
+        "import sys; sys.modules['hypothesis'] = None\n"  # makes `import hypothesis` fail
+        "import autograd\n"
+        "assert autograd.gradcheck(autograd.Tensor.sin, [autograd.randn(2, dtype=autograd.float64, "
+        "requires_grad=True)])\n"
+        "print('autograd works')\n"
+        "import autograd.testing\n"
+    )
+    result = run_python(code)
+    assert result.stdout == "autograd works\n"
+    assert result.returncode != 0 and "autograd.testing needs hypothesis" in result.stderr
+
+
+def test_the_hypothesis_profile_comes_from_the_environment():
+    from conftest import PROFILES
+
+    chosen = os.environ.get("NDGRAD_HYPOTHESIS_PROFILE", "ci")
+    assert settings.default.max_examples == PROFILES[chosen]["max_examples"]
+    assert settings.default.deadline is None
+    result = run_python("import runpy; runpy.run_path('tests/conftest.py')", NDGRAD_HYPOTHESIS_PROFILE="fastest")
+    assert "NDGRAD_HYPOTHESIS_PROFILE='fastest' is not a hypothesis profile" in result.stderr
+    assert "dev, ci, thorough" in result.stderr
