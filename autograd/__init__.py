@@ -36,7 +36,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .joining import cat, stack
 from .render import draw_graph, draw_text
 from .scalar import Scalar
-from .tensor import RemovableHandle, Tensor, ValuesIndices, where
+from .tensor import RemovableHandle, Tensor, ValuesIndices, linear, where
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
@@ -98,7 +98,8 @@ __all__ = [
     "abs", "add", "amax", "amin", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "cos", "cuda",
     "detect_anomaly", "device", "div", "dot", "draw_graph", "draw_text", "enable_grad", "exp", "eye", "flatten",
     "float16", "float32", "float64", "from_numpy", "full", "full_like", "generator", "grad", "gradcheck",
-    "gradgradcheck", "int32", "int64", "is_anomaly_enabled", "is_grad_enabled", "linspace", "log", "log_softmax",
+    "gradgradcheck", "int32", "int64", "is_anomaly_enabled", "is_grad_enabled", "linear", "linspace", "log",
+    "log_softmax",
     "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul", "neg", "no_grad",
     "norm", "ones", "ones_like", "permute", "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like",
     "relu", "reshape", "set_grad_enabled", "sigmoid", "sin", "softmax", "split", "sqrt", "square", "squeeze",

@@ -57,6 +57,13 @@ def matmul_vector_shapes(draw):
 
 
 @st.composite
+def linear_shapes(draw):
+    batch = draw(shapes(max_dims=2))
+    n, m = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return batch + (n,), (m, n), (m,)
+
+
+@st.composite
 def matmul_matrix_shapes(draw):
     m, n, p = (draw(st.integers(1, 3)) for _ in range(3))
     return (m, n), (n, p)
@@ -263,6 +270,9 @@ CASES = [
     case("pow_tensor", lambda a, b: a**b, np.power, shapes=PAIR, elements=[POSITIVE, elements(-2, 2, avoid=[0.0])]),
     case("rpow_number", lambda b: 2.0**b, lambda b: 2.0**b),
     case("matmul_1d", lambda a, b: a @ b, np.matmul, shapes=matmul_vector_shapes()),
+    case("linear", ag.linear, lambda x, w, b: x @ w.T + b, shapes=linear_shapes()),
+    case("linear_no_bias", lambda x, w: ag.linear(x, w), lambda x, w: x @ w.T,
+         shapes=linear_shapes().map(lambda s: s[:2])),
     case("matmul_2d", lambda a, b: a @ b, np.matmul, shapes=matmul_matrix_shapes()),
     case("matmul_batched", lambda a, b: ag.matmul(a, b), np.matmul, shapes=matmul_batched_shapes()),
     case("dot", ag.dot, np.dot, shapes=st.integers(1, 4).map(lambda n: ((n,), (n,)))),
@@ -389,7 +399,8 @@ COVERED_BY = {
     "Abs": "abs", "Add": "add", "Cast": "cast", "Cat": "cat", "Clamp": "clamp_tensors", "Clone": "clone",
     "CopyFrom": "copy_", "Cos": "cos", "Div": "div", "Exp": "exp", "Expand": "expand", "Fill": "fill_",
     "GetItem": "index_basic", "IndexAdd": "index_repeated", "Log": "log", "LogSoftmax": "log_softmax",
-    "LogSumExp": "logsumexp", "Matmul": "matmul_batched", "Max": "max_dim", "Maximum": "maximum", "Min": "min_dim",
+    "LogSumExp": "logsumexp", "Linear": "linear", "Matmul": "matmul_batched", "Max": "max_dim",
+    "Maximum": "maximum", "Min": "min_dim",
     "Minimum": "minimum", "Mul": "mul", "Neg": "neg", "Permute": "permute", "Pow": "pow_tensor", "Prod": "prod",
     "Relu": "relu", "Reshape": "reshape", "SetItem": "setitem", "Sigmoid": "sigmoid", "Sin": "sin",
     "Softmax": "softmax", "Sqrt": "sqrt", "Sub": "sub", "Sum": "sum", "SumToShape": "sum_to_shape", "Tanh": "tanh",

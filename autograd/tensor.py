@@ -905,3 +905,14 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(a)
     return ops.Where.apply(cond, a, b)
+
+
+def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input @ weight.T + bias`` as one op, with ``weight`` of shape (out_features, in_features)."""
+    x, w = _as_tensor(input), _as_tensor(weight)
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape {w.shape} "
+                         "(the weight must be (out_features, in_features), in_features the input's last dim)")
+    if bias is not None and _as_tensor(bias).shape != (w.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {_as_tensor(bias).shape}")
+    return ops.Linear.apply(x, w, bias)

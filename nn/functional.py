@@ -179,8 +179,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: expected input with {weight.shape[1]} features in its last dim, got {got} "
             f"(input shape {input.shape}, weight shape {weight.shape})"
         )
-    out = input.matmul(weight.T)
-    return out if bias is None else out + bias
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    return ag.linear(input, weight, bias)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002

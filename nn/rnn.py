@@ -74,10 +74,9 @@ _MODES: dict[str, tuple[int, Step]] = {
 
 def _input_projection(x: Tensor, w_ih: Tensor, b_ih: Any, b_hh: Any, mode: str) -> Tensor:
     """x @ W_ih^T plus the biases that can be added outside the loop (all but GRU's b_hh)."""
-    xw = x @ w_ih.T
-    if b_ih is not None:
-        xw = xw + (b_ih if mode == "GRU" else b_ih + b_hh)
-    return xw
+    if b_ih is None:
+        return ag.linear(x, w_ih)
+    return ag.linear(x, w_ih, b_ih if mode == "GRU" else b_ih + b_hh)
 
 
 # --- shared helpers --------------------------------------------------------------------

@@ -25,13 +25,13 @@ from .elementwise import (
     TanhGrad,
     Where,
 )
-from .linalg import Matmul
+from .linalg import Linear, Matmul
 from .reduce import LogSoftmax, LogSumExp, Max, Min, Prod, Softmax, Sum
 from .shape import Cat, CopyFrom, Expand, Fill, GetItem, IndexAdd, Permute, Reshape, SetItem, SumToShape, Unbind
 
 __all__ = [
     "Abs", "Add", "Cast", "Cat", "Clamp", "Clone", "CopyFrom", "Cos", "Div", "Exp", "Expand", "Fill",
-    "GetItem", "IndexAdd", "Log", "LogSoftmax", "LogSumExp", "Matmul", "Max", "Maximum", "Min",
+    "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "LogSumExp", "Matmul", "Max", "Maximum", "Min",
     "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "Relu", "Reshape", "SetItem", "Sigmoid",
     "SigmoidGrad", "Sin", "Softmax", "Sqrt", "Sub", "Sum", "SumToShape", "Tanh", "TanhGrad", "Unbind", "Where",
 ]

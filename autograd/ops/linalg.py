@@ -54,3 +54,28 @@ class Matmul(Function):
             if b_vec:
                 gb = gb.squeeze(-1)
         return ga, gb
+
+
+class Linear(Function):
+    """``x @ w.T + b`` as one node: the layer every MLP and RNN is made of.
+
+    Composed of matmul, transpose and add it would take four nodes, and its weight gradient
+    would come out transposed (a strided copy when it lands in ``.grad``); here it is
+    computed as ``g^T x`` directly, in the weight's own layout.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, w: Any, b: Any) -> Any:
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        out = np.matmul(x, w.T)
+        return out if b is None else out + b
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = g @ w if needs[0] else None
+        rows = g.reshape(-1, g.shape[-1]) if needs[1] or needs[2] else None
+        gw = rows.mT @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        gb = rows.sum(0) if needs[2] else None
+        return gx, gw, gb

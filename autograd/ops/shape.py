@@ -99,17 +99,36 @@ class SetItem(Function):
 
     @staticmethod
     def forward(ctx: Any, a: Any, value: Any, index: Any) -> Any:
-        ctx.index = index
+        ctx.index, ctx.value_shape = index, np.shape(value)
         out = np.array(a, copy=True)
         out[index] = value
+        if ctx.needs_input_grad[1] and _has_int_array(index):
+            # NOTE: an index array may name an element twice; the last write wins, and only the
+            # selected entries that won reach the output (and get a gradient).
+            order = np.arange(np.size(a[index])).reshape(np.shape(a[index]))
+            written = np.empty(np.shape(a), dtype=order.dtype)
+            written[index] = order
+            ctx.won = written[index] == order
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         keep = np.ones(g.shape, dtype=bool)
         keep[ctx.index] = False
-        gv = g[ctx.index] if ctx.needs_input_grad[1] else None
+        gv = None
+        if ctx.needs_input_grad[1]:
+            selected = g[ctx.index]
+            won = getattr(ctx, "won", None)
+            gv = _assigned_gradient(selected if won is None else selected * won, ctx.value_shape)
         return g * keep, gv, None
+
+
+def _assigned_gradient(g: Any, shape: tuple[int, ...]) -> Any:
+    """The gradient of a value that NumPy assigned into ``g``'s shape: broadcast, and with any
+    extra leading size-1 dims dropped (a (1, 3) value fills a (3,) slot), which sum_to_shape
+    cannot undo on its own."""
+    extra = len(shape) - g.ndim
+    return g if extra <= 0 else g.sum_to_shape(shape[extra:]).reshape(shape)
 
 
 class Cat(Function):
@@ -164,10 +183,11 @@ class CopyFrom(Function):
 
     @staticmethod
     def forward(ctx: Any, a: Any, src: Any) -> Any:
+        ctx.src_shape = np.shape(src)
         out = np.empty_like(a)
         out[...] = src
         return out
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        return None, g
+        return None, _assigned_gradient(g, ctx.src_shape)
