@@ -24,9 +24,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ORDER = ["scalar_mlp", "deep_chain", "mlp_step", "tiny_ops", "rnn_step", "memory"]
 
 
-def run_workload(name: str, repeat: int) -> dict[str, Any]:
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def run_workload(name: str, repeat: int, threads: int) -> dict[str, Any]:
+    # Every library gets the same number of threads: BLAS through the environment (read when
+    # NumPy loads, hence one process per workload), torch through set_num_threads.
+    env = {**os.environ, **{v: str(threads) for v in THREAD_VARIABLES}, "NDGRAD_BENCH_THREADS": str(threads)}
     proc = subprocess.run([sys.executable, os.path.join(HERE, "workloads.py"), name, "--repeat", str(repeat)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT "):])
@@ -80,17 +86,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--only", nargs="*", choices=ORDER)
     parser.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"))
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for BLAS and torch (default 1: on a shared 2-core machine more threads "
+                             "make small matmuls stall, for every library alike)")
     args = parser.parse_args()
     started = time.perf_counter()
     results: dict[str, dict[str, Any]] = {}
     for name in args.only or ORDER:
         if name == "memory":
-            rows = [run_workload(f"memory_{impl}", 1)["rows"][0] for impl in ("numpy", "ndgrad")]
+            rows = [run_workload(f"memory_{impl}", 1, args.threads)["rows"][0] for impl in ("numpy", "ndgrad")]
             results[name] = {"workload": name, "rows": rows}
         else:
-            results[name] = run_workload(name, args.repeat)
+            results[name] = run_workload(name, args.repeat, args.threads)
     versions = {"python": platform.python_version(), "numpy": np.__version__, "cpus": os.cpu_count(),
-                "machine": platform.machine()}
+                "machine": platform.machine(), "threads": args.threads}
     for lib in ("torch", "micrograd"):
         try:
             versions[lib] = __import__(lib).__dict__.get("__version__", "installed")

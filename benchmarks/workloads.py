@@ -27,6 +27,8 @@ import optim
 from common import emit, median_seconds, optional
 
 torch = optional("torch")
+if torch is not None:
+    torch.set_num_threads(int(os.environ.get("NDGRAD_BENCH_THREADS", "1")))
 
 
 def row(impl: str, seconds: float, loss: float | None = None, **extra: Any) -> dict[str, Any]:

@@ -555,3 +555,29 @@ def test_losses_keep_float32(rng):
         assert loss.dtype == np.float32
         grads = ag.grad(loss, [x, p], allow_unused=True)
         assert all(g is None or g.dtype == np.float32 for g in grads)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_fused_cross_entropy_matches_the_composed_form(reduction):
+    # Class indices without weights take one fused op; a weight of ones takes the composed
+    # path. Values, gradients and second derivatives must agree, ignored targets included.
+    rng = np.random.default_rng(3)
+    x = ag.tensor(rng.standard_normal((5, 4)), requires_grad=True)
+    t = ag.tensor([0, 3, -100, 2, 3])
+    fused = F.cross_entropy(x, t, reduction=reduction)
+    assert fused.grad_fn.name() == "SoftmaxCrossEntropyBackward"
+    composed = F.cross_entropy(x, t, weight=ag.ones(4, dtype="float64"), reduction=reduction)
+    np.testing.assert_allclose(fused.item(), composed.item(), rtol=1e-12)
+    (g1,) = ag.grad(fused, x, create_graph=True)
+    (g2,) = ag.grad(composed, x, create_graph=True)
+    np.testing.assert_allclose(g1.detach().numpy(), g2.detach().numpy(), rtol=1e-10, atol=1e-14)
+    v = ag.tensor(rng.standard_normal((5, 4)))
+    (h1,) = ag.grad((g1 * v).sum(), x)
+    (h2,) = ag.grad((g2 * v).sum(), x)
+    np.testing.assert_allclose(h1.numpy(), h2.numpy(), rtol=1e-10, atol=1e-14)
+    assert ag.gradgradcheck(lambda x: F.cross_entropy(x, t, reduction=reduction), [x])
+
+
+def test_fused_cross_entropy_with_every_target_ignored_is_nan():
+    x = ag.tensor(np.zeros((2, 3)), requires_grad=True)
+    assert np.isnan(F.cross_entropy(x, ag.tensor([-100, -100])).item())
