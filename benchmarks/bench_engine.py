@@ -3,7 +3,7 @@
     python benchmarks/bench_engine.py [--repeat 30]
 
 1. One training step of a 784-256-128-10 ReLU MLP (batch 128, float32, softmax
-   cross-entropy, plain SGD under no_grad) with the engine, and the same step written by
+   cross-entropy, plain SGD under no_grad) with the engine (``autograd.linear`` layers), and the same step written by
    hand in NumPy (forward and backward derived by hand). Prints both medians and the ratio.
 2. Tiny ops: a 4x4 tensor through 200 x tanh(y * 0.9 + 0.1), a sum and backward; the time
    per op (forward plus backward) is the total over 601 ops.
@@ -71,10 +71,10 @@ def numpy_step(x: np.ndarray, y: np.ndarray, params: list[np.ndarray]) -> float:
 
 
 def engine_step(x: ag.Tensor, onehot: ag.Tensor, params: list[ag.Tensor]) -> float:
-    w1, b1, w2, b2, w3, b3 = params
-    h = (x @ w1 + b1).relu()
-    h = (h @ w2 + b2).relu()
-    logits = h @ w3 + b3
+    w1, b1, w2, b2, w3, b3 = params  # weights (out, in), as nn.Linear keeps them
+    h = ag.linear(x, w1, b1).relu()
+    h = ag.linear(h, w2, b2).relu()
+    logits = ag.linear(h, w3, b3)
     loss = -(logits.log_softmax(1) * onehot).sum() * (1.0 / x.shape[0])
     for p in params:
         p.grad = None
@@ -87,7 +87,7 @@ def engine_step(x: ag.Tensor, onehot: ag.Tensor, params: list[ag.Tensor]) -> flo
 
 def bench_mlp(repeat: int) -> dict[str, float]:
     x, y, params_np = make_data()
-    params_engine = [ag.tensor(p.copy(), requires_grad=True) for p in params_np]
+    params_engine = [ag.tensor(np.ascontiguousarray(p.T), requires_grad=True) for p in params_np]
     x_t = ag.tensor(x)
     onehot = ag.tensor(np.eye(SIZES[-1], dtype=np.float32)[y])
     # Same starting point, same data: the losses must agree step for step.
