@@ -122,7 +122,13 @@ class Tensor(Variable):
 
     def _accumulate_grad(self, g: Tensor, create_graph: bool) -> None:
         if create_graph:
-            self.grad = g if self.grad is None else self.grad + g
+            if self.grad is not None:
+                self.grad = self.grad + g
+            else:
+                # g itself only if it is part of the graph (later sums then make new tensors):
+                # otherwise it may be shared (Add hands one gradient to both inputs) or a
+                # read-only broadcast view, and a later backward would add into it in place.
+                self.grad = g if g.requires_grad else Tensor._wrap(np.array(g.data, copy=True))
         elif self.grad is None:
             # A copy: the upstream gradient or another leaf may hold the same array.
             self.grad = Tensor._wrap(np.array(g.data, copy=True))
