@@ -261,6 +261,8 @@ def bench_tiny_ops(repeat: int) -> list[dict[str, Any]]:
         return step
 
     impls = [("ndgrad", factory(ag.tensor(data, requires_grad=True)))]
+    # Anomaly mode off must cost nothing measurable; on, it records a source line per op.
+    impls.append(("ndgrad, detect_anomaly on", ag.detect_anomaly()(factory(ag.tensor(data, requires_grad=True)))))
     if torch is not None:
         impls.append(("torch eager", factory(torch.tensor(data, requires_grad=True))))
 
