@@ -31,7 +31,10 @@ class Variable:
 
     ``data`` holds the value, ``grad_fn`` the node that produced it (None for a leaf),
     ``_output_nr`` which output of that node it is, ``_vc`` a one-element list counting
-    in-place changes (shared by views of the same memory).
+    in-place changes (shared by views of the same memory). The list is made only once
+    someone may look at it (a node saves the value, a view or ``detach`` shares its memory):
+    most values of a graph never need one, and each object avoided is one the cyclic
+    collector does not have to walk again and again while a long graph grows.
     """
 
     __slots__ = ()
@@ -40,11 +43,18 @@ class Variable:
     grad_fn: Context | None
     requires_grad: bool
     _output_nr: int
-    _vc: list[int]
+    _vc: list[int] | None
 
     @staticmethod
     def _wrap(data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Any:
         raise NotImplementedError
+
+    def _counter(self) -> list[int]:
+        """The version counter, made on first use."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        return vc
 
     def _edge(self) -> tuple[Any, int, Any, Any]:
         raise NotImplementedError
@@ -74,7 +84,7 @@ class Context:
         self.needs_input_grad = needs
         self.next_edges = edges
         self._to_save: tuple[Any, ...] = ()
-        self._saved: list[tuple[Any, ...]] | None = None  # set once forward has run
+        self._saved: tuple[tuple[Any, ...], ...] | None = None  # set once forward has run
         self._freed = False
 
     # --- the ctx API, used inside forward and backward -----------------------------
@@ -279,7 +289,7 @@ class Function:
         if ctx._to_save:
             _resolve_saved(ctx, args, raw_out, outputs)
         else:
-            ctx._saved = []
+            ctx._saved = ()
         return result
 
 
@@ -292,9 +302,10 @@ def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
                 root = a.data if a.data.base is None else a.data.base
                 if data.base is root:
                     # A second entry marks the counter as shared by a view and its base.
-                    if len(a._vc) == 1:
-                        a._vc.append(1)
-                    value._vc = a._vc
+                    vc = a._counter()
+                    if len(vc) == 1:
+                        vc.append(1)
+                    value._vc = vc
                     break
     return value
 
@@ -302,24 +313,33 @@ def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
 def _resolve_saved(ctx: Context, args: tuple[Any, ...], raw_out: tuple[Any, ...], outputs: tuple[Any, ...]) -> None:
     """Turn the arrays forward saved back into references to the graph values they are."""
     saved: list[tuple[Any, ...]] = []
-    used: set[int] = set()
+    used: list[int] = []
+    n = len(args)
     for k, item in enumerate(ctx._to_save):
         entry: tuple[Any, ...] | None = None
         if item is not None:
             for i, o in enumerate(raw_out):
                 if item is o:
-                    entry = ("out", o, i, outputs[i]._vc, outputs[i]._vc[0])
+                    vc = outputs[i]._counter()
+                    entry = ("out", o, i, vc, vc[0])
                     break
-            if entry is None:
+            else:
                 # Two arguments can share one array (x * x.detach()): the argument in the same
                 # position as the saved value is the one meant, so it is tried first.
-                order = [k, *range(len(args))] if k < len(args) else range(len(args))
-                for j in order:
-                    a = args[j]
-                    if j not in used and isinstance(a, Variable) and a.data is item:
-                        used.add(j)
-                        entry = ("var", a, a._vc, a._vc[0])
-                        break
+                pos = k
+                a = args[k] if k < n else None
+                if not (isinstance(a, Variable) and a.data is item and k not in used):
+                    a = None
+                    for j in range(n):
+                        b = args[j]
+                        if isinstance(b, Variable) and b.data is item and j not in used:
+                            a, pos = b, j
+                            break
+                if a is not None:
+                    used.append(pos)
+                    vc = a._counter()
+                    entry = ("var", a, vc, vc[0])
         saved.append(entry if entry is not None else ("const", item))
-    ctx._saved = saved
+    # A tuple: once it holds only constants, the collector stops tracking it.
+    ctx._saved = tuple(saved)
     ctx._to_save = ()

@@ -84,7 +84,7 @@ class Tensor(Variable):
         self.grad: Tensor | None = None
         self.grad_fn: Context | None = None
         self._output_nr = 0
-        self._vc = [0]
+        self._vc: list[int] | None = None
         self._hooks: list[Any] | None = None
         self.requires_grad = False
         if requires_grad:
@@ -100,7 +100,7 @@ class Tensor(Variable):
         t.grad_fn = grad_fn
         t.requires_grad = grad_fn is not None
         t._output_nr = output_nr
-        t._vc = [0]
+        t._vc = None
         t._hooks = None
         return t
 
@@ -260,7 +260,7 @@ class Tensor(Variable):
     def detach(self) -> Tensor:
         """The same data (shared memory and version counter), outside the graph."""
         t = Tensor._wrap(self.data)
-        t._vc = self._vc
+        t._vc = self._counter()
         return t
 
     def clone(self) -> Tensor:
@@ -726,7 +726,7 @@ class Tensor(Variable):
                 self.data[index] = _raw(value)
             except (ValueError, IndexError) as e:
                 raise type(e)(f"__setitem__ on a tensor of shape {self.shape}: {e}") from None
-            self._vc[0] += 1
+            self._bump()
 
     # --- in-place ops ---------------------------------------------------------------
     def _records_inplace(self, op: str, *others: Any) -> bool:
@@ -745,7 +745,7 @@ class Tensor(Variable):
                 "do parameter updates under autograd.no_grad()"
             )
         recorded = self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
-        if recorded and len(self._vc) > 1:
+        if recorded and self._vc is not None and len(self._vc) > 1:
             # NOTE: the view's or the base's recorded history would not see this change, and
             # their gradients would be silently wrong; torch rewrites that history, we refuse.
             raise RuntimeError(
@@ -755,13 +755,18 @@ class Tensor(Variable):
             )
         return recorded
 
+    def _bump(self) -> None:
+        # Without a counter nobody saved this tensor or shares its memory: nothing to tell.
+        if self._vc is not None:
+            self._vc[0] += 1
+
     def _become(self, result: Tensor, op: str) -> Tensor:
         """Make this tensor ``result``: its values written in place, its history taken over."""
         if result.shape != self.shape:
             raise ValueError(f"{op}: the result has shape {result.shape} and cannot be written in place into a "
                              f"tensor of shape {self.shape}")
         self.data[...] = result.data
-        self._vc[0] += 1
+        self._bump()
         self.grad_fn, self._output_nr, self.requires_grad = result.grad_fn, result._output_nr, result.requires_grad
         return self
 
@@ -778,7 +783,7 @@ class Tensor(Variable):
             kind = TypeError if isinstance(e, TypeError) else ValueError  # not NumPy's UFunc*Error subclasses
             raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype {self.dtype} "
                           f"with {_describe(other)} in place: {e}") from None
-        self._vc[0] += 1
+        self._bump()
         return self
 
     def add_(self, other: Any, alpha: float = 1.0) -> Tensor:
@@ -802,7 +807,7 @@ class Tensor(Variable):
         if self._records_inplace("fill_", value):
             return self._become(ops.Fill.apply(self, _raw(value)), "fill_")
         self.data.fill(_raw(value))
-        self._vc[0] += 1
+        self._bump()
         return self
 
     def zero_(self) -> Tensor:
@@ -816,7 +821,7 @@ class Tensor(Variable):
         except ValueError:
             shape = np.shape(_raw(src))
             raise ValueError(f"copy_: source of shape {shape} does not broadcast to {self.shape}") from None
-        self._vc[0] += 1
+        self._bump()
         return self
 
 
