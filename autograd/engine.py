@@ -39,7 +39,9 @@ def run_backward(
             capture[_key(key)] = i
         captured = [None] * len(inputs)
 
-    buffers: dict[Context, list[Any]] = {}
+    # A node's incoming gradient: the gradient itself for a node with one output (most of
+    # them), a list with one slot per output otherwise; None while nothing has arrived.
+    buffers: dict[Context, Any] = {}
     ready: list[Context] = []
     prev = _state.enabled
     _state.enabled = create_graph
@@ -64,11 +66,13 @@ def run_backward(
             edges = node.next_edges
             results: Any = None
             if grads is not None:
-                if node._n_outputs != 1 or node._pre_hooks is not None or node._retained is not None or capture:
-                    grads = _prepare_outputs(node, grads, capture, captured)
                 if node._freed:
                     raise node.freed_error()
-                results = node.function.backward(node, *grads)
+                if node._n_outputs == 1 and node._pre_hooks is None and node._retained is None and not capture:
+                    results = node.function.backward(node, grads)
+                else:
+                    grads = _prepare_outputs(node, grads if node._n_outputs != 1 else [grads], capture, captured)
+                    results = node.function.backward(node, *grads)
                 if type(results) is not tuple:
                     results = (results,)
                 if len(results) != len(edges):
@@ -87,18 +91,18 @@ def run_backward(
                         g = _fit(node, g, edge)
                 if type(target) is Context:
                     if g is not None:
-                        slots = buffers.get(target)
-                        if slots is None:
-                            slots = buffers[target] = [None] * target._n_outputs
-                        nr = edge[1]
-                        slots[nr] = g if slots[nr] is None else slots[nr] + g
+                        if target._n_outputs == 1:
+                            before = buffers.get(target)
+                            buffers[target] = g if before is None else before + g
+                        else:
+                            _add(buffers, target, edge[1], g)
                     left = deps[target] - 1
                     deps[target] = left
                     if left == 0:
                         if target not in buffers:
                             # Nothing reached it: its inputs get nothing either, but their
                             # dependency counts must still fall.
-                            buffers[target] = None  # type: ignore[assignment]
+                            buffers[target] = None
                         ready.append(target)
                 elif g is not None:
                     _deliver_to_leaf(target, g, create_graph, capture, captured)
@@ -137,7 +141,12 @@ def _count_dependencies(starts: list[Context]) -> dict[Context, int]:
     return deps
 
 
-def _add(buffers: dict[Context, list[Any]], node: Context, nr: int, g: Any) -> None:
+def _add(buffers: dict[Context, Any], node: Context, nr: int, g: Any) -> None:
+    """Add ``g`` to what output ``nr`` of ``node`` has received (see ``buffers`` above)."""
+    if node._n_outputs == 1:
+        before = buffers.get(node)
+        buffers[node] = g if before is None else before + g
+        return
     slots = buffers.get(node)
     if slots is None:
         slots = buffers[node] = [None] * node._n_outputs

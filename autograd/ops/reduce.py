@@ -13,11 +13,18 @@ import numpy as np
 
 from ..function import Function
 from ..shapes import keepdim_shape
+from .shape import Expand, Reshape
 
 
 def _unreduce(g: Any, ctx: Any) -> Any:
-    """The upstream gradient of a reduction, broadcast back to the input's shape."""
-    return g.reshape(keepdim_shape(ctx.shape, ctx.axes)).expand(ctx.shape)
+    """The upstream gradient of a reduction, broadcast back to the input's shape.
+
+    The ops are applied directly: these shapes are right by construction, and the checks
+    of ``Tensor.reshape`` and ``expand`` would cost more than the views themselves."""
+    keep = keepdim_shape(ctx.shape, ctx.axes)
+    if g.shape != keep:
+        g = Reshape.apply(g, keep)
+    return g if keep == ctx.shape else Expand.apply(g, ctx.shape)
 
 
 class Sum(Function):
