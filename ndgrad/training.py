@@ -215,7 +215,6 @@ def train(config: Config, out_dir: str, resume: str | None = None, log_format: s
 
     With ``resume`` the run's settings come from the checkpoint; ``epochs`` may extend it.
     """
-    os.makedirs(out_dir, exist_ok=True)
     state = None
     if resume:
         state = nn.load(resume)
@@ -238,6 +237,8 @@ def train(config: Config, out_dir: str, resume: str | None = None, log_format: s
         if sched is not None and state["schedule"] is not None:
             sched.load_state_dict(state["schedule"])
         start_epoch, step = int(state["epoch"]), int(state["step"])
+    # Only now: a run refused above (a missing checkpoint, bad epochs) leaves no folder behind.
+    os.makedirs(out_dir, exist_ok=True)
     ckpt = os.path.join(out_dir, CHECKPOINT)
     log = MetricsLog(os.path.join(out_dir, f"metrics.{'jsonl' if log_format == 'jsonl' else 'csv'}"), state is not None)
     row: dict[str, Any] = {}

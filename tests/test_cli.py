@@ -16,6 +16,9 @@ from ndgrad.cli import main
 pytestmark = pytest.mark.slow
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "ndgrad", *args], capture_output=True, text=True, timeout=300)
 
@@ -127,11 +130,15 @@ def test_graph_writes_files_and_prints_text(tmp_path, capsys):
     ],
 )
 def test_bad_arguments_exit_2_with_a_message_and_no_traceback(args, words, tmp_path):
-    if "{ckpt}" in args:
+    resumes = "{ckpt}" in args
+    if resumes:
         assert main(["train", "mlp", "--schedule", "cosine", "--epochs", "1", "--out", str(tmp_path), "--quiet"]) == 0
         args = [str(tmp_path / "checkpoint.npz") if a == "{ckpt}" else a for a in args]
-    result = run(*args)
+    result = subprocess.run([sys.executable, "-m", "ndgrad", *args], capture_output=True, text=True, timeout=300,
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": REPO})
     assert result.returncode == 2
+    # A refused command writes nothing (no output folder, no checkpoint).
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["checkpoint.npz", "metrics.csv"] if resumes else [])
     assert "Traceback" not in result.stderr
     for word in words:
         assert word in result.stderr
