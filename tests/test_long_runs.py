@@ -95,10 +95,14 @@ def memory_at(step: Callable[[], float], checkpoints: list[int]) -> tuple[list[i
 @pytest.mark.parametrize("make", [mlp_trainer, rnn_trainer], ids=["mlp", "rnn"])
 def test_memory_is_flat_over_5000_steps(make):
     trainer = make()
-    (at_first, at_last), (loss_first, loss_last) = memory_at(trainer.step, [FIRST, STEPS])
+    with ag.no_grad():
+        loss_start = trainer.loss().item()
+    (at_first, at_last), (_, loss_last) = memory_at(trainer.step, [FIRST, STEPS])
     assert abs(at_last - at_first) < MARGIN, (
         f"traced memory grew from {at_first} bytes at step {FIRST} to {at_last} at step {STEPS}")
-    assert np.isfinite(loss_last) and loss_last < loss_first  # it trained, for all those steps
+    # It trained and stayed trained. Not "lower at 5,000 than at 1,000": the RNN fits its two
+    # targets exactly, and a loss of 0.0 at both checkpoints is a success, not a stall.
+    assert np.isfinite(loss_last) and loss_last < 0.1 * loss_start, (loss_start, loss_last)
     assert all(np.isfinite(p.data).all() for p in trainer.model.parameters())
 
 
