@@ -7,10 +7,23 @@ It needs hypothesis (``pip install 'ndgrad[test]'``).
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 import time
 
 
 def check_all_ops(max_examples: int = 10, verbose: bool = True) -> int:
+    # hypothesis keeps its caches in ./.hypothesis unless told otherwise, and a command should
+    # not leave a folder wherever it is run. The variable is read once, on first use, so it is
+    # set only when hypothesis is not loaded yet (inside pytest the project's settings stand).
+    with tempfile.TemporaryDirectory(prefix="ndgrad-check-") as storage:
+        if "hypothesis" not in sys.modules:
+            os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", storage)
+        return _check_all_ops(max_examples, verbose)
+
+
+def _check_all_ops(max_examples: int, verbose: bool) -> int:
     try:
         from autograd.op_table import CASES, run_case
     except ImportError as error:

@@ -3,6 +3,8 @@
     ndgrad demo [--out DIR]                  the lectures' shallow net on the galaxy data
     ndgrad train mlp|rnn [options]           train on a built-in dataset, log, checkpoint, resume
     ndgrad graph [mlp|rnn|neuron] [--out F]  render a model's computation graph (or print it)
+    ndgrad graph --expr "tanh(x*w + b)"      ... or an expression's (--var x=2, w=[1,2])
+    ndgrad graph mlp|rnn --modules           ... or a model's modules (--depth N folds deeper ones)
     ndgrad check                             gradient checks of every built-in op, as a table
 
 Bad arguments print a message and exit with status 2; no traceback.
@@ -13,7 +15,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import fields
+from collections.abc import Callable
+from dataclasses import asdict, fields
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,7 +25,7 @@ import numpy as np
 import autograd as ag
 import nn
 
-from . import training
+from . import expression, training
 from .training import Config, Interrupted
 
 
@@ -29,14 +33,20 @@ class UsageError(Exception):
     """A bad argument found after parsing (a missing file, an impossible combination)."""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
-    return value
+def _whole_number(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int, _nonnegative_int = _whole_number(1), _whole_number(0)
 
 
 def _positive_float(text: str) -> float:
@@ -66,7 +76,7 @@ def demo(out_dir: str = "ndgrad-demo", epochs: int = 60, quiet: bool = False) ->
     config = Config(task="mlp", dataset="spiral", width=100, depth=1, optimizer="adam", lr=0.02,
                     schedule="cosine", epochs=epochs, batch_size=32, seed=0)
     print(f"Training a 2-100-3 ReLU network on the spiral galaxy ({epochs} epochs, Adam, cosine schedule)")
-    result = training.train(config, out_dir, quiet=quiet)
+    result = _train(config, out_dir, quiet=quiet)
     metrics = result["metrics"]
     print(f"train accuracy {metrics['train_accuracy']:.3f}   test accuracy {metrics['test_accuracy']:.3f}")
     model, (x, y) = result["model"], result["data"]["test"]
@@ -89,13 +99,24 @@ def _draw_model_graph(model: nn.Module, x: ag.Tensor, y: ag.Tensor, stem: str) -
         f.write(ag.draw_text(loss, params=dict(model.named_parameters())) + "\n")
     written = [stem + ".txt"]
     try:
-        written.append(drawing.render(stem, format="svg", cleanup=True))
-    except Exception as error:  # Graphviz missing: say so, keep the DOT source
-        with open(stem + ".gv", "w") as f:
-            f.write(drawing.source)
+        # pipe(), not render(): render() writes the DOT source beside the image first, and leaves
+        # it there when Graphviz is missing.
+        _write(stem + ".svg", drawing.pipe(format="svg"))
+        written.append(stem + ".svg")
+    except ag.render.GraphvizNotFoundError as error:  # say how to get it, keep the DOT source
+        _write(stem + ".gv", drawing.source)
         written.append(stem + ".gv")
-        print(f"(graph not rendered: {str(error).splitlines()[0]})")
+        print(f"(graph not rendered; its DOT source is in {os.path.basename(stem)}.gv)\n{error}")
     return written
+
+
+def _write(path: str, content: str | bytes) -> None:
+    """Write a file the command was asked for: a path it cannot write is a bad argument."""
+    try:
+        with open(path, "wb" if isinstance(content, bytes) else "w") as f:
+            f.write(content)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _plot_boundary(model: nn.Module, x: ag.Tensor, y: ag.Tensor, path: str) -> str | None:
@@ -126,16 +147,57 @@ def _plot_boundary(model: nn.Module, x: ag.Tensor, y: ag.Tensor, path: str) -> s
 
 
 # --- train -----------------------------------------------------------------------------------
+def _train(config: Config, out: str, **options: Any) -> dict[str, Any]:
+    try:
+        return training.train(config, out, **options)
+    except training.RunSetupError as error:
+        raise UsageError(str(error)) from None
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _given_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line (the options' defaults are None to tell)."""
+    given = {f.name: getattr(args, f.name) for f in fields(Config) if getattr(args, f.name, None) is not None}
+    return {**given, "task": args.task}
+
+
+def _resumed_config(args: argparse.Namespace, state: dict[str, Any]) -> Config:
+    """The checkpoint's config, after refusing any option given that contradicts it (silently
+    training something other than what was asked for is worse than an error)."""
+    saved = asdict(Config(**state["config"]))
+    conflicts = []
+    for name, value in _given_settings(args).items():
+        if name != "epochs" and value != saved[name]:  # epochs: training.train decides if it can extend
+            given = f"train {value}" if name == "task" else f"{_option(name)} {value}"
+            conflicts.append(f"{given} (the checkpoint: {saved[name]})")
+    if conflicts:
+        raise UsageError(f"--resume {args.resume} continues the run with the checkpoint's settings, which these "
+                         f"contradict: {'; '.join(conflicts)}. Only --epochs may differ; leave out the others.")
+    return Config(**saved)
+
+
 def run_train(args: argparse.Namespace) -> int:
-    if args.resume and not os.path.isfile(args.resume):
-        raise UsageError(f"--resume: no checkpoint at {args.resume}")
-    datasets = training.MLP_DATASETS if args.task == "mlp" else training.RNN_DATASETS
-    dataset = args.dataset or datasets[0]
-    if dataset not in datasets:
-        raise UsageError(f"--dataset {dataset} is not a dataset for {args.task}; choose from {', '.join(datasets)}")
-    values = {f.name: getattr(args, f.name) for f in fields(Config) if getattr(args, f.name, None) is not None}
-    config = Config(**{**values, "task": args.task, "dataset": dataset})
-    out = args.out or f"ndgrad-{args.task}"
+    state = None
+    if args.resume:
+        if not os.path.isfile(args.resume):
+            raise UsageError(f"--resume: no checkpoint at {args.resume}")
+        try:
+            state = training.read_checkpoint(args.resume)
+        except training.RunSetupError as error:
+            raise UsageError(f"--resume: {error}") from None
+        config = _resumed_config(args, state)
+        out = args.out or os.path.dirname(args.resume) or "."  # continue where the run was
+    else:
+        datasets = training.MLP_DATASETS if args.task == "mlp" else training.RNN_DATASETS
+        dataset = args.dataset or datasets[0]
+        if dataset not in datasets:
+            raise UsageError(f"--dataset {dataset} is not a dataset for {args.task}; "
+                             f"choose from {', '.join(datasets)}")
+        config = Config(**{**_given_settings(args), "dataset": dataset})
+        out = args.out or f"ndgrad-{args.task}"
 
     def report(row: dict[str, Any]) -> None:
         if not args.quiet:
@@ -143,56 +205,92 @@ def run_train(args: argparse.Namespace) -> int:
                   f"train acc {row['train_accuracy']:.3f}  test acc {row['test_accuracy']:.3f}", flush=True)
 
     try:
-        result = training.train(config, out, resume=args.resume, log_format=args.log, quiet=args.quiet,
-                                on_epoch=report, epochs=args.epochs)
+        result = _train(config, out, resume=state, quiet=args.quiet, on_epoch=report, epochs=args.epochs)
     except Interrupted as stop:
         print(f"\n{stop}; continue with --resume {stop.path}", file=sys.stderr)
         return 130
-    except ValueError as error:
-        raise UsageError(str(error)) from None
     print(f"done after {result['step']} steps; checkpoint {result['checkpoint']}")
     return 0
 
 
 # --- graph -----------------------------------------------------------------------------------
+GRAPH_FORMATS = ("svg", "png", "pdf", "gv", "dot")
+
+
 def run_graph(args: argparse.Namespace) -> int:
+    out, fmt = _graph_file(args.out) if args.out is not None else (None, None)
+    if args.expr is not None and (args.model is not None or args.modules):
+        raise UsageError("--expr draws the expression alone: leave out the model and --modules")
+    if args.var and args.expr is None:
+        raise UsageError("--var gives a value to a name in --expr; there is no --expr")
+    if args.depth is not None and not args.modules:
+        raise UsageError("--depth folds modules: it needs --modules")
+    if args.modules and args.model == "neuron":
+        raise UsageError("--modules draws the modules of mlp or rnn; neuron has none")
     ag.manual_seed(0)
-    if args.model == "neuron":
+    if args.modules:
+        model, inputs, _ = _graph_model(args.model or "mlp")
+        text = partial(nn.draw_text, model, inputs, depth=args.depth, max_nodes=args.max_nodes)
+        graph = partial(nn.draw, model, inputs, depth=args.depth, max_nodes=args.max_nodes)
+    else:
+        root, params = _graph_root(args)
+        text = partial(ag.draw_text, root, params=params, max_nodes=args.max_nodes)
+        graph = partial(ag.draw_graph, root, params=params, max_nodes=args.max_nodes)
+    if out is None:
+        print(text())
+        return 0
+    drawing = graph()
+    if fmt in ("gv", "dot"):
+        _write(out, drawing.source)
+    else:
+        try:
+            _write(out, drawing.pipe(format=fmt))
+        except ag.render.GraphvizNotFoundError as error:
+            raise UsageError(f"--out {args.out}: {error}\n(Or write --out FILE.gv for the DOT text, or leave out "
+                             "--out for a text tree.)") from None
+    print(f"wrote {out}")
+    return 0
+
+
+def _graph_root(args: argparse.Namespace) -> tuple[Any, dict[str, Any] | None]:
+    """The value whose graph is drawn, with names for its leaves."""
+    if args.expr is not None:
+        try:
+            root, params = expression.build(args.expr, expression.parse_variables(args.var))
+        except expression.ExpressionError as error:
+            raise UsageError(str(error)) from None
+    elif args.model == "neuron":  # the lectures' neuron, tanh(x1 w1 + x2 w2 + b)
         x1, x2 = ag.Scalar(2.0, "x1"), ag.Scalar(0.0, "x2")
         w1, w2, b = ag.Scalar(-3.0, "w1"), ag.Scalar(1.0, "w2"), ag.Scalar(6.8813735870195432, "b")
-        root: Any = (x1 * w1 + x2 * w2 + b).tanh()
+        root, params = (x1 * w1 + x2 * w2 + b).tanh(), None
         root.label = "out"
-        root.backward()
-        params = None
-    elif args.model == "mlp":
-        model = nn.MLP(2, [8, 8], 3, activation="tanh")
-        root = training.loss_fn(model, ag.randn(4, 2), ag.tensor([0, 1, 2, 0]))
-        root.backward()
-        params = dict(model.named_parameters())
     else:
-        model = training.SequenceModel(10, 8, 10, "rnn", 1, per_step=True)
-        tokens = ag.randint(0, 10, (2, 5))
-        root = training.loss_fn(model, tokens, ag.randint(0, 10, (2, 5)))
-        params = dict(model.named_parameters())
-    if args.out is None:
-        print(ag.draw_text(root, params=params))
-        return 0
-    stem, ext = os.path.splitext(args.out)
+        model, inputs, targets = _graph_model(args.model or "mlp")
+        root, params = training.loss_fn(model, inputs, targets), dict(model.named_parameters())
+    if isinstance(root, ag.Scalar) or root.numel() == 1:  # only a single number can start backward
+        root.backward()  # so that the drawing shows gradients
+    return root, params
+
+
+def _graph_file(out: str) -> tuple[str, str]:
+    """The file to write and its format (by its extension; none is SVG)."""
+    stem, ext = os.path.splitext(out)
     fmt = ext.lstrip(".") or "svg"
-    if fmt not in ("svg", "png", "pdf", "gv", "dot"):
-        raise UsageError(f"--out {args.out}: the file must end in .svg, .png, .pdf or .gv")
-    drawing = ag.draw_graph(root, params=params, max_nodes=args.max_nodes)
-    if fmt in ("gv", "dot"):
-        with open(args.out, "w") as f:
-            f.write(drawing.source)
-        print(f"wrote {args.out}")
-        return 0
-    try:
-        path = drawing.render(stem, format=fmt, cleanup=True)
-    except Exception as error:
-        raise UsageError(str(error)) from None
-    print(f"wrote {path}")
-    return 0
+    if fmt not in GRAPH_FORMATS:
+        raise UsageError(f"--out {out}: the file must end in .svg, .png, .pdf or .gv")
+    # Refused rather than created: a folder that is not there is more likely a typo.
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise UsageError(f"--out {out}: there is no folder {folder}")
+    return f"{stem}.{fmt}", fmt
+
+
+def _graph_model(name: str) -> tuple[nn.Module, ag.Tensor, ag.Tensor]:
+    """A small model of the kind ``train`` trains, with inputs and targets."""
+    if name == "mlp":
+        return nn.MLP(2, [8, 8], 3, activation="tanh"), ag.randn(4, 2), ag.tensor([0, 1, 2, 0])
+    model = training.SequenceModel(10, 8, 10, "rnn", 1, per_step=True)
+    return model, ag.randint(0, 10, (2, 5)), ag.randint(0, 10, (2, 5))
 
 
 # --- check -----------------------------------------------------------------------------------
@@ -235,13 +333,19 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", dest="batch_size", type=_positive_int)
     p.add_argument("--clip", type=_nonnegative_float, help="clip the gradient norm to this (0: off)")
     p.add_argument("--seed", type=int)
-    p.add_argument("--out", help="output folder (default ndgrad-mlp / ndgrad-rnn)")
+    p.add_argument("--out", help="output folder (default ndgrad-mlp / ndgrad-rnn; with --resume, the checkpoint's)")
     p.add_argument("--resume", help="a checkpoint.npz to continue from (its settings are used)")
-    p.add_argument("--log", choices=["csv", "jsonl"], default="csv")
+    p.add_argument("--log", choices=["csv", "jsonl"], help="metrics log format (default csv)")
     p.add_argument("--quiet", action="store_true")
 
-    p = sub.add_parser("graph", help="render the computation graph of a model")
-    p.add_argument("model", nargs="?", default="mlp", choices=["mlp", "rnn", "neuron"])
+    p = sub.add_parser("graph", help="render the computation graph of a model or an expression")
+    p.add_argument("model", nargs="?", choices=["mlp", "rnn", "neuron"], help="the model to draw (default mlp)")
+    p.add_argument("--expr", help="draw this expression instead, such as 'tanh(x*w + b)' (+ - * / **, "
+                                  f"{', '.join(expression.FUNCTIONS)})")
+    p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                   help="a value for a name in --expr: a number, or a list such as [1,2] for Tensors (default 1.0)")
+    p.add_argument("--modules", action="store_true", help="draw the model's forward pass module by module")
+    p.add_argument("--depth", type=_nonnegative_int, help="with --modules: fold modules nested deeper than this")
     p.add_argument("--out", help="file to write (.svg, .png, .pdf, .gv); without it, print a text tree")
     p.add_argument("--max-nodes", dest="max_nodes", type=_positive_int)
 
@@ -252,6 +356,17 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        status = _run(argv)
+        sys.stdout.flush()  # here, so that a closed pipe is seen even when the output was buffered
+        return status
+    except BrokenPipeError:  # `ndgrad graph rnn | head`: the reader has gone, as Python's docs advise
+        # Python flushes stdout again at exit: point it at devnull so that raises nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(argv: list[str] | None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     try:

@@ -5,12 +5,15 @@ exactly, and Ctrl-C that saves before it stops."""
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -29,6 +32,11 @@ class Interrupted(Exception):  # noqa: N818 (it is how the run ends, not a fault
     def __init__(self, path: str, step: int) -> None:
         super().__init__(f"interrupted at step {step}; checkpoint saved to {path}")
         self.path, self.step = path, step
+
+
+class RunSetupError(ValueError):
+    """A run that cannot start: a file that is not a training checkpoint, epochs the schedule
+    cannot extend to, an output folder that cannot be written."""
 
 
 @dataclass
@@ -51,6 +59,7 @@ class Config:
     batch_size: int = 32
     clip: float = 0.0
     seed: int = 0
+    log: str = "csv"  # csv | jsonl: kept so that a resumed run appends to the same log
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -178,9 +187,63 @@ class MetricsLog:
 
 
 def save_checkpoint(path: str, config: Config, model: nn.Module, opt: optim.Optimizer, sched: Any,
-                    epoch: int, step: int) -> None:
+                    epoch: int, step: int, batch: int = 0, epoch_losses: Sequence[float] = ()) -> None:
+    """``epoch`` epochs finished, and ``batch`` batches of the next (with their losses, so that
+    the epoch's logged loss is the same as without the interruption)."""
     nn.save({"config": asdict(config), "model": model.state_dict(), "optimizer": opt.state_dict(),
-             "schedule": None if sched is None else sched.state_dict(), "epoch": epoch, "step": step}, path)
+             "schedule": None if sched is None else sched.state_dict(), "epoch": epoch, "step": step,
+             "batch": batch, "epoch_losses": list(epoch_losses)}, path)
+
+
+CHECKPOINT_KEYS = ("config", "model", "optimizer", "schedule", "epoch", "step")
+
+
+def read_checkpoint(path: str) -> dict[str, Any]:
+    """A training checkpoint, checked enough that resuming it cannot fail half-way with a
+    KeyError (a file from ``nn.save`` that holds something else, a config from another version)."""
+    try:
+        state = nn.load(path)
+    except (nn.checkpoint.CheckpointError, OSError) as error:
+        raise RunSetupError(str(error)) from None
+    refusal = f"{path} is not an ndgrad train checkpoint"
+    if not isinstance(state, dict):
+        raise RunSetupError(f"{refusal}: it holds a {type(state).__name__}, not a dict")
+    missing = [key for key in CHECKPOINT_KEYS if key not in state]
+    if missing:
+        raise RunSetupError(f"{refusal}: missing {', '.join(map(repr, missing))}")
+    if not isinstance(state["config"], dict):
+        raise RunSetupError(f"{refusal}: its 'config' is a {type(state['config']).__name__}, not a dict")
+    unknown = sorted(set(state["config"]) - {f.name for f in fields(Config)})
+    if unknown:
+        raise RunSetupError(f"{refusal}: unknown setting {', '.join(map(repr, unknown))} in its 'config'")
+    return state
+
+
+class StopRequest:
+    """While active, Ctrl-C asks training to stop before the next batch, so that a checkpoint
+    never holds a half-applied update (Adam updates one parameter at a time). A second Ctrl-C
+    interrupts at once, without saving. Only the main thread receives signals; elsewhere, and
+    when SIGINT is ignored, nothing is installed."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous: Any = None
+
+    def __enter__(self) -> StopRequest:
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if previous is not signal.SIG_IGN:
+                self.previous = signal.default_int_handler if previous is None else previous
+                signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def _request(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, self.previous)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 class Progress:
@@ -208,21 +271,22 @@ class Progress:
             self.bar.close()
 
 
-def train(config: Config, out_dir: str, resume: str | None = None, log_format: str = "csv",
-          quiet: bool = False, on_epoch: Callable[[dict[str, Any]], None] | None = None,
-          epochs: int | None = None) -> dict[str, Any]:
+def train(config: Config, out_dir: str, resume: str | Mapping[str, Any] | None = None, quiet: bool = False,
+          on_epoch: Callable[[dict[str, Any]], None] | None = None, epochs: int | None = None,
+          on_step: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Train, log each epoch, checkpoint each epoch (and on Ctrl-C); return the final metrics.
 
-    With ``resume`` the run's settings come from the checkpoint; ``epochs`` may extend it.
+    With ``resume`` (a checkpoint path, or what ``read_checkpoint`` returned) the run's settings
+    come from the checkpoint; ``epochs`` may extend it. ``on_step(step)`` is called after each
+    optimizer step.
     """
-    state = None
-    if resume:
-        state = nn.load(resume)
+    state = read_checkpoint(resume) if isinstance(resume, str) else resume
+    if state is not None:
         config = Config(**state["config"])
     if epochs is not None and epochs != config.epochs:
         if state is not None and config.schedule != "none" and epochs > config.epochs:
-            raise ValueError(f"cannot extend a run with a {config.schedule!r} schedule from {config.epochs} to "
-                             f"{epochs} epochs: the schedule spans the original length")
+            raise RunSetupError(f"cannot extend a run with a {config.schedule!r} schedule from {config.epochs} to "
+                                f"{epochs} epochs: the schedule spans the original length")
         config.epochs = epochs
     data = load_data(config)
     model = build_model(config, data)
@@ -230,51 +294,59 @@ def train(config: Config, out_dir: str, resume: str | None = None, log_format: s
     x, y = data["train"]
     steps_per_epoch = math.ceil(x.shape[0] / config.batch_size)
     sched = build_schedule(config, opt, steps_per_epoch)
-    start_epoch, step = 0, 0
+    start_epoch, step, done, losses = 0, 0, 0, []
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         if sched is not None and state["schedule"] is not None:
             sched.load_state_dict(state["schedule"])
         start_epoch, step = int(state["epoch"]), int(state["step"])
+        # Inside an interrupted epoch: skip the batches it finished (checkpoints without these
+        # keys were written at the end of an epoch).
+        done, losses = int(state.get("batch", 0)), [float(v) for v in state.get("epoch_losses", [])]
     # Only now: a run refused above (a missing checkpoint, bad epochs) leaves no folder behind.
-    os.makedirs(out_dir, exist_ok=True)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        log = MetricsLog(os.path.join(out_dir, f"metrics.{config.log}"), state is not None)
+    except OSError as error:
+        raise RunSetupError(f"cannot write into the output folder {out_dir}: {error.strerror or error}") from None
     ckpt = os.path.join(out_dir, CHECKPOINT)
-    log = MetricsLog(os.path.join(out_dir, f"metrics.{'jsonl' if log_format == 'jsonl' else 'csv'}"), state is not None)
     row: dict[str, Any] = {}
-    epoch = start_epoch
     bar = Progress(config.epochs * steps_per_epoch, step, quiet)
     try:
-        for epoch in range(start_epoch, config.epochs):
-            started = time.perf_counter()
-            losses = []
-            for xb, yb in batches(x, y, config.batch_size, config.seed, epoch):
-                loss = loss_fn(model, xb, yb)
-                opt.zero_grad()
-                loss.backward()
-                if config.clip > 0:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-                opt.step()
-                if sched is not None:
-                    sched.step()
-                losses.append(loss.item())
-                step += 1
-                bar.step()
-            _, train_acc = evaluate(model, x, y)
-            test_loss, test_acc = evaluate(model, *data["test"])
-            row = {"epoch": epoch + 1, "step": step, "lr": opt.param_groups[0]["lr"],
-                   "train_loss": round(float(np.mean(losses)), 6), "test_loss": round(test_loss, 6),
-                   "train_accuracy": round(train_acc, 6), "test_accuracy": round(test_acc, 6),
-                   "seconds": round(time.perf_counter() - started, 3)}
-            log.write(row)
-            bar.show(epoch=epoch + 1, loss=row["train_loss"], test_acc=row["test_accuracy"])
-            save_checkpoint(ckpt, config, model, opt, sched, epoch + 1, step)
-            if on_epoch is not None:
-                on_epoch(row)
-    except KeyboardInterrupt:
-        # The epoch in progress is not finished: keep its parameters, restart it on resume.
-        save_checkpoint(ckpt, config, model, opt, sched, epoch, step)
-        raise Interrupted(ckpt, step) from None
+        with StopRequest() as stop:
+            for epoch in range(start_epoch, config.epochs):
+                started = time.perf_counter()
+                # The order depends only on (seed, epoch), so skipping replays nothing.
+                for xb, yb in itertools.islice(batches(x, y, config.batch_size, config.seed, epoch), done, None):
+                    if stop.requested:
+                        save_checkpoint(ckpt, config, model, opt, sched, epoch, step, done, losses)
+                        raise Interrupted(ckpt, step)
+                    loss = loss_fn(model, xb, yb)
+                    opt.zero_grad()
+                    loss.backward()
+                    if config.clip > 0:
+                        nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+                    opt.step()
+                    if sched is not None:
+                        sched.step()
+                    losses.append(loss.item())
+                    step, done = step + 1, done + 1
+                    bar.step()
+                    if on_step is not None:
+                        on_step(step)
+                _, train_acc = evaluate(model, x, y)
+                test_loss, test_acc = evaluate(model, *data["test"])
+                row = {"epoch": epoch + 1, "step": step, "lr": opt.param_groups[0]["lr"],
+                       "train_loss": round(float(np.mean(losses)), 6), "test_loss": round(test_loss, 6),
+                       "train_accuracy": round(train_acc, 6), "test_accuracy": round(test_acc, 6),
+                       "seconds": round(time.perf_counter() - started, 3)}
+                log.write(row)
+                bar.show(epoch=epoch + 1, loss=row["train_loss"], test_acc=row["test_accuracy"])
+                save_checkpoint(ckpt, config, model, opt, sched, epoch + 1, step)
+                done, losses = 0, []
+                if on_epoch is not None:
+                    on_epoch(row)
     finally:
         bar.close()
     return {"config": config, "model": model, "data": data, "metrics": row, "checkpoint": ckpt, "step": step}
