@@ -19,9 +19,13 @@ an input does. For a custom ``Function``::
 This module needs hypothesis, a test dependency (``pip install hypothesis``); the rest of
 ``autograd`` does not, and does not import this module.
 
-How many examples each call tries comes from the active hypothesis profile (the project's
-``tests/conftest.py`` registers ``dev``, ``ci`` and ``thorough``, chosen with the
-environment variable ``NDGRAD_HYPOTHESIS_PROFILE``) unless ``max_examples`` is given.
+How many examples each call tries comes from the active hypothesis profile unless
+``max_examples`` is given. ``load_profile()`` registers this module's profiles ``dev``,
+``ci`` and ``thorough`` and loads the one the environment variable
+``NDGRAD_HYPOTHESIS_PROFILE`` names (``ci`` by default); call it from a ``conftest.py``::
+
+    from autograd.testing import load_profile
+    load_profile()
 """
 
 from __future__ import annotations
@@ -42,12 +46,14 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "autograd.testing needs hypothesis, a test dependency: pip install hypothesis (or ndgrad[test])"
     ) from error
 
+from .engine import grad
 from .grad_mode import no_grad
 from .gradcheck import gradcheck, gradgradcheck
 from .tensor import Tensor
 
 __all__ = [
-    "broadcastable_shapes", "check_op", "dim_kwargs", "dims", "elements", "grid", "shapes", "tensors",
+    "PROFILES", "PROFILE_VARIABLE", "broadcastable_shapes", "check_op", "dim_kwargs", "dims", "elements", "grid",
+    "load_profile", "register_profiles", "shapes", "tensors",
 ]
 
 Shape = tuple[int, ...]
@@ -202,6 +208,45 @@ def dim_kwargs(
     return st.fixed_dictionaries(fields)
 
 
+# --- hypothesis profiles ------------------------------------------------------------------------------
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "dev": {"max_examples": 5},  # a quick run while editing
+    # the default: derandomized, so that CI and a local run draw the same examples and a CI
+    # failure reproduces exactly
+    "ci": {"max_examples": 30, "derandomize": True},
+    "thorough": {"max_examples": 300},  # a deeper random search, before a release
+}
+PROFILE_VARIABLE = "NDGRAD_HYPOTHESIS_PROFILE"
+
+
+def register_profiles() -> None:
+    """Register the hypothesis profiles of ``PROFILES`` (``dev``, ``ci``, ``thorough``), all with
+    deadlines off, since finite differences are slow and their time varies with the drawn
+    shapes, and with ``print_blob``, so that a failure prints its ``@reproduce_failure`` line.
+    Profiles of the same names registered before are replaced."""
+    # Built on hypothesis's own defaults, not on whichever profile is active (a second call
+    # would otherwise give `thorough` the derandomize of a loaded `ci`).
+    base = settings.get_profile("default")
+    for name, options in PROFILES.items():
+        settings.register_profile(name, base, deadline=None, print_blob=True, **options)
+
+
+def load_profile(name: str | None = None) -> str:
+    """Register the profiles (``register_profiles``) and make ``name`` the active one; by
+    default the one the environment variable ``NDGRAD_HYPOTHESIS_PROFILE`` names, else ``ci``.
+    Returns the name loaded. An unknown name raises a ValueError that lists the valid ones."""
+    chosen = os.environ.get(PROFILE_VARIABLE, "ci") if name is None else name
+    if chosen not in PROFILES:
+        given_as = f"{PROFILE_VARIABLE}={chosen!r}" if name is None else f"load_profile: {chosen!r}"
+        raise ValueError(
+            f"{given_as} is not a hypothesis profile of autograd.testing; choose one of {', '.join(PROFILES)}"
+        )
+    register_profiles()
+    settings.load_profile(chosen)
+    return chosen
+
+
 # --- check_op ---------------------------------------------------------------------------------------
 
 _default_shapes, _default_elements = shapes, elements
@@ -246,7 +291,10 @@ def check_op(
     Checked for each example: the forward against ``reference``; first-order gradients
     with ``gradcheck`` and, if ``second_order``, second-order ones with ``gradgradcheck``;
     that no input is modified; and that the floating-point outputs require grad exactly
-    when the inputs do (and never under ``no_grad``). The default tolerances are tighter
+    when an input does (and never under ``no_grad``). For an op of several inputs that
+    holds for each input alone too, and backward then gives that input the gradient it
+    gets when every input requires grad, and no other input a ``.grad``; an input that
+    only gives a shape or a mask belongs in ``kwargs``. The default tolerances are tighter
     than gradcheck's (a gradient off by a factor of 1.001 fails), which the bounded
     float64 domains allow.
 
@@ -367,14 +415,80 @@ def _check_example(
             # An op may hand back an input unchanged (reshape to its own shape), which keeps its flag.
             if isinstance(o, Tensor) and o.requires_grad and not any(o is x for x in leaves):
                 raise AssertionError(f"output {k} requires grad although it was computed under no_grad()")
-    for k, o in enumerate(_outputs(op(*leaves, **kw))):
+    outs = _outputs(op(*leaves, **kw))
+    for k, o in enumerate(outs):
         if isinstance(o, Tensor) and o.dtype.kind == "f" and not o.requires_grad:
             raise AssertionError(f"output {k} (shape {o.shape}) does not require grad although every input does")
+    if len(arrays) > 1:
+        _check_each_input_alone(op, arrays, kw, leaves, outs)
 
     fn = (lambda *xs: op(*xs, **kw)) if kw else op
     gradcheck(fn, leaves, **options)  # type: ignore[arg-type]
     if second_order:
         gradgradcheck(fn, leaves, **options)  # type: ignore[arg-type]
+
+
+def _check_each_input_alone(
+    op: Callable[..., Any], arrays: list[np.ndarray], kw: dict[str, Any], leaves: list[Tensor], outs: list[Any]
+) -> None:
+    """With only input i requiring grad, every floating-point output must still require grad,
+    and backward must give input i the gradient it gets when every input requires grad (from
+    ``leaves`` and their ``outs``), and no other input a ``.grad``. One forward and one
+    backward per input: finite differences already checked the gradients themselves."""
+    __tracebackhide__ = True
+    floats = [o for o in outs if isinstance(o, Tensor) and o.dtype.kind == "f"]
+    if not floats:
+        return
+    together = grad(_weighted_sum(floats), leaves, allow_unused=True)
+    for i in range(len(arrays)):
+        inputs = [Tensor(a, requires_grad=j == i) for j, a in enumerate(arrays)]
+        alone = []
+        for k, o in enumerate(_outputs(op(*inputs, **kw))):
+            if not (isinstance(o, Tensor) and o.dtype.kind == "f"):
+                continue
+            if not o.requires_grad:
+                raise AssertionError(
+                    f"output {k} (shape {o.shape}) does not require grad when only input {i} does "
+                    "(an input that only gives a shape or a mask belongs in kwargs)"
+                )
+            alone.append(o)
+        _weighted_sum(alone).backward()
+        for j, x in enumerate(inputs):
+            if j != i and x.grad is not None:
+                raise AssertionError(f"input {j} got a .grad although only input {i} requires grad")
+        got, expected = inputs[i].grad, together[i]
+        if got is None or expected is None:
+            if got is not expected:
+                state = "no gradient" if got is None else "a gradient"
+                raise AssertionError(
+                    f"input {i} gets {state} when it alone requires grad, "
+                    f"but {'none' if expected is None else 'one'} when every input does"
+                )
+            continue
+        where = _first_difference(got.data, expected.data, rtol=1e-9, atol=1e-12)
+        if where is not None:
+            raise AssertionError(
+                f"input {i}: its gradient when it alone requires grad differs from the one when every input does "
+                f"{where}"
+            )
+
+
+def _weighted_sum(outs: list[Tensor]) -> Tensor:
+    """A scalar of ``outs`` with a fixed random weight per element, so that the upstream gradient
+    is not all ones and a backward that mishandles it shows."""
+    rng = np.random.default_rng(0)
+    return sum((o * Tensor(rng.standard_normal(o.shape))).sum() for o in outs)
+
+
+def _first_difference(got: np.ndarray, expected: np.ndarray, *, rtol: float, atol: float) -> str | None:
+    """None if ``got`` matches ``expected`` in shape and to the tolerances, else where it does not."""
+    if got.shape != expected.shape:
+        return f"in shape: {got.shape} vs {expected.shape}"
+    if np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True):
+        return None
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    idx = tuple(int(v) for v in np.argwhere(bad)[0]) if bad.ndim else ()
+    return f"at element {idx}: {got[idx]!r} vs {expected[idx]!r}"
 
 
 def _compare_forward(outs: list[Any], expected: list[Any], rtol: float) -> None:
@@ -389,10 +503,6 @@ def _compare_forward(outs: list[Any], expected: list[Any], rtol: float) -> None:
             if not np.array_equal(got, e):
                 raise AssertionError(f"output {k} differs from the reference:\n  got {got}\n  expected {e}")
             continue
-        if not np.allclose(got, e, rtol=rtol, atol=rtol * 1e-3, equal_nan=True):
-            bad = np.abs(got - e) > rtol * 1e-3 + rtol * np.abs(e)
-            idx = tuple(int(v) for v in np.argwhere(bad)[0]) if bad.any() else ()
-            raise AssertionError(
-                f"output {k} differs from the reference at element {idx}: {got[idx]!r} vs {e[idx]!r} "
-                f"(rtol {rtol:g})"
-            )
+        where = _first_difference(got, e, rtol=rtol, atol=rtol * 1e-3)
+        if where is not None:
+            raise AssertionError(f"output {k} differs from the reference {where} (rtol {rtol:g})")

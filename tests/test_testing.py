@@ -14,12 +14,15 @@ from hypothesis import strategies as st
 import autograd as ag
 from autograd import Function, GradcheckError, Tensor
 from autograd.testing import (
+    PROFILE_VARIABLE,
+    PROFILES,
     broadcastable_shapes,
     check_op,
     dim_kwargs,
     dims,
     elements,
     grid,
+    load_profile,
     shapes,
     tensors,
 )
@@ -172,14 +175,18 @@ def test_off_by_a_factor_of_1_001_fails_at_the_default_tolerances():
     assert "reproduce with: autograd.gradcheck(ScaledSin.apply, [autograd.tensor(np.array(" in notes
 
 
-def test_missing_broadcast_reduction_fails():
-    class BroadcastMul(Function):
-        """a * b that reduces b's gradient itself, with a mean where a sum belongs."""
+class MulForward(Function):
+    """a * b, saving a and b; the deliberately wrong ops below give it their backward."""
 
-        @staticmethod
-        def forward(ctx, a, b):
-            ctx.save_for_backward(a, b)
-            return a * b
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+
+def test_missing_broadcast_reduction_fails():
+    class BroadcastMul(MulForward):
+        """a * b that reduces b's gradient itself, with a mean where a sum belongs."""
 
         @staticmethod
         def backward(ctx, g):
@@ -262,6 +269,55 @@ def test_output_requiring_grad_without_inputs_that_do_fails():
     fails(lambda x: x * w, error=AssertionError, match="output 0 requires grad although no input does")
 
 
+# Two operands of one shape, so that the Functions below need no broadcast reduction.
+SAME_SHAPES = shapes().map(lambda s: (s, s))
+
+
+def test_a_gradient_landing_on_the_wrong_input_fails():
+    class MulPackingItsGradients(MulForward):
+        """a * b whose backward returns the gradients it computed first: when only b needs one,
+        it lands on a (which needs none, so the engine drops it)."""
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            grads = [gr for gr, needed in zip((g * b, g * a), ctx.needs_input_grad) if needed]
+            return (*grads, *[None] * (2 - len(grads)))
+
+    fails(MulPackingItsGradients.apply, np.multiply, shapes=SAME_SHAPES, error=AssertionError,
+          match="input 1 gets no gradient when it alone requires grad, but one when every input does")
+
+
+def test_an_output_cut_from_the_graph_when_only_the_second_input_requires_grad_fails():
+    def mul_with_a_fast_path(a, b):
+        if not a.requires_grad:  # the fast path forgets that b may require grad
+            return Tensor(a.data * b.data)
+        return a * b
+
+    fails(mul_with_a_fast_path, np.multiply, shapes=broadcastable_shapes(2), error=AssertionError,
+          match=r"output 0 \(shape .*\) does not require grad when only input 1 does")
+
+
+def test_a_gradient_that_changes_when_its_input_alone_requires_grad_fails():
+    class MulWithAShortcut(MulForward):
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            if not ctx.needs_input_grad[0]:
+                return None, a  # the shortcut for "only b" forgets the upstream gradient
+            return g * b, g * a
+
+    fails(MulWithAShortcut.apply, np.multiply, shapes=SAME_SHAPES, error=AssertionError,
+          match=r"input 1: its gradient when it alone requires grad differs from the one when every input "
+                r"does at element \(.*\): ")
+
+
+def test_each_input_alone_passes_ops_that_use_an_input_only_in_part_of_the_graph():
+    # b reaches the output through one branch only, a through a reduction and a broadcast
+    check_op(lambda a, b, c: (a.sum() * c + b.exp()).tanh(), lambda a, b, c: np.tanh(a.sum() * c + np.exp(b)),
+             shapes=broadcastable_shapes(2).map(lambda s: (s[0], *s)), max_examples=10)
+
+
 def test_second_order_is_checked_unless_turned_off():
     class SinConstantBackward(Function):
         @staticmethod
@@ -291,8 +347,10 @@ def test_check_op_argument_errors():
 
 
 def run_python(code, **env):
+    """Run ``code`` in a fresh interpreter; an ``env`` value of None removes that variable."""
+    merged = {**os.environ, **env}
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=60)
+                          env={k: v for k, v in merged.items() if v is not None}, timeout=60)
 
 
 def test_autograd_imports_without_hypothesis_and_testing_says_what_is_missing():
@@ -310,11 +368,40 @@ def test_autograd_imports_without_hypothesis_and_testing_says_what_is_missing():
 
 
 def test_the_hypothesis_profile_comes_from_the_environment():
-    from conftest import PROFILES
-
     chosen = os.environ.get("NDGRAD_HYPOTHESIS_PROFILE", "ci")
     assert settings.default.max_examples == PROFILES[chosen]["max_examples"]
     assert settings.default.deadline is None
     result = run_python("import runpy; runpy.run_path('tests/conftest.py')", NDGRAD_HYPOTHESIS_PROFILE="fastest")
     assert "NDGRAD_HYPOTHESIS_PROFILE='fastest' is not a hypothesis profile" in result.stderr
     assert "dev, ci, thorough" in result.stderr
+
+
+SHOW_PROFILES = (
+    "from hypothesis import settings\n"
+    "from autograd.testing import load_profile\n"
+    "for name in [None, 'dev', 'ci', 'thorough']:\n"
+    "    chosen = load_profile(name)\n"
+    "    s = settings.default\n"
+    "    print(chosen, s.max_examples, s.derandomize, s.deadline, s.print_blob)\n"
+)
+
+
+@pytest.mark.parametrize(("variable", "first"), [(None, "ci 30 True"), ("dev", "dev 5 False"),
+                                                 ("thorough", "thorough 300 False")])
+def test_load_profile_gives_users_the_profiles_of_the_test_suite(variable, first):
+    result = run_python(SHOW_PROFILES, **{PROFILE_VARIABLE: variable})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{first} None True", "dev 5 False None True", "ci 30 True None True", "thorough 300 False None True"
+    ]
+
+
+def test_load_profile_refuses_an_unknown_name_and_lists_the_valid_ones(monkeypatch):
+    before = settings.default
+    with pytest.raises(ValueError, match=r"^load_profile: 'fastest' is not a hypothesis profile of autograd.testing; "
+                                         r"choose one of dev, ci, thorough$"):
+        load_profile("fastest")
+    monkeypatch.setenv(PROFILE_VARIABLE, "")
+    with pytest.raises(ValueError, match=r"^NDGRAD_HYPOTHESIS_PROFILE='' is not a hypothesis profile"):
+        load_profile()
+    assert settings.default is before  # nothing was loaded
