@@ -79,13 +79,15 @@ class Context:
     _pre_hooks: dict[int, list[Any]] | None = None
     _retained: dict[int, Any] | None = None
 
-    def __init__(self, function: type[Function], needs: tuple[bool, ...], edges: tuple[Any, ...]) -> None:
-        self.function = function
-        self.needs_input_grad = needs
-        self.next_edges = edges
-        self._to_save: tuple[Any, ...] = ()
-        self._saved: tuple[tuple[Any, ...], ...] | None = None  # set once forward has run
-        self._freed = False
+    # Made by Function.apply, which sets every slot: the op's class (``function``), which
+    # inputs need a gradient, the edges, what forward saved (``_to_save``, then resolved into
+    # ``_saved``), whether backward freed it, and the class of the values it produces.
+    function: type[Function]
+    needs_input_grad: tuple[bool, ...]
+    next_edges: tuple[Any, ...]
+    _to_save: tuple[Any, ...]
+    _saved: tuple[tuple[Any, ...], ...] | None
+    _freed: bool
 
     # --- the ctx API, used inside forward and backward -----------------------------
     def save_for_backward(self, *values: Any) -> None:
@@ -145,15 +147,27 @@ class Context:
     def release(self) -> None:
         """Drop what backward needed; called by the engine unless the graph is retained.
 
-        What forward stored on ctx goes too; the engine's own (underscored) fields stay,
-        so hooks, retained values and the drawn graph survive.
+        As in torch, only what holds memory goes (saved tensors and arrays, arrays forward
+        set on ctx), and only then is the node freed: one that kept none (an add, a sum of
+        a reshape, a product with a number) can be backpropagated through again. The
+        engine's own (underscored) fields stay, so hooks, retained values and the drawn
+        graph survive.
         """
-        self._saved = None
-        self._freed = True
+        freed = False
+        saved = self._saved
+        if saved:
+            for entry in saved:
+                if entry[0] != "const" or type(entry[1]) is np.ndarray:
+                    self._saved = None
+                    freed = True
+                    break
         d = self.__dict__
         if d:
-            for key in [k for k in d if k[0] != "_"]:
+            for key in [k for k, v in d.items() if k[0] != "_" and isinstance(v, (np.ndarray, Variable))]:
                 del d[key]
+                freed = True
+        if freed:
+            self._freed = True
 
 
 class _Unrecorded:
@@ -226,23 +240,42 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         out_cls = None
-        record = False
         raw = []
-        for a in args:
-            if isinstance(a, Variable):
-                if out_cls is None:
-                    out_cls = a.__class__
-                if a.requires_grad:
-                    record = True
-                raw.append(a.data)
-            else:
-                raw.append(a)
+        if _state.enabled:
+            # Edges are made as the arguments are read: an argument that requires grad
+            # means the op is recorded, so none of this is wasted.
+            record = False
+            needs = []
+            edges = []
+            for a in args:
+                if isinstance(a, Variable):
+                    if out_cls is None:
+                        out_cls = a.__class__
+                    raw.append(a.data)
+                    if a.requires_grad:
+                        record = True
+                        needs.append(True)
+                        edges.append(a._edge())
+                        continue
+                else:
+                    raw.append(a)
+                needs.append(False)
+                edges.append(None)
+        else:
+            record = False
+            for a in args:
+                if isinstance(a, Variable):
+                    if out_cls is None:
+                        out_cls = a.__class__
+                    raw.append(a.data)
+                else:
+                    raw.append(a)
         if out_cls is None:
             raise TypeError(
                 f"{cls.__name__}.apply needs at least one Tensor or Scalar argument, "
                 f"got {tuple(type(a).__name__ for a in args)}"
             )
-        if not (record and _state.enabled):
+        if not record:
             try:
                 out = cls.forward(_UNRECORDED, *raw, **kwargs)
             except (ValueError, IndexError, TypeError) as error:
@@ -254,23 +287,22 @@ class Function:
                 _share_version(result, out, args)
             return result
 
-        needs = []
-        edges = []
-        for a in args:
-            if isinstance(a, Variable) and a.requires_grad:
-                needs.append(True)
-                edges.append(a._edge())
-            else:
-                needs.append(False)
-                edges.append(None)
-        ctx = Context(cls, tuple(needs), tuple(edges))
+        # NOTE: the fields are set here rather than in an __init__: one call fewer per
+        # recorded op, which shows on small tensors.
+        ctx = _new(Context)
+        ctx.function = cls
+        ctx.needs_input_grad = tuple(needs)
+        ctx.next_edges = tuple(edges)
+        ctx._to_save = ()
+        ctx._saved = ()
+        ctx._freed = False
+        ctx._out_cls = out_cls
         if _anomaly.enabled:
             ctx._anomaly_site = creation_site()
         try:
             out = cls.forward(ctx, *raw, **kwargs)
         except (ValueError, IndexError, TypeError) as error:
             raise cls._explained(error, args) from error
-        ctx._out_cls = out_cls
         if type(out) is tuple:
             ctx._n_outputs = len(out)
             outputs = tuple(_share_version(out_cls._wrap(o, ctx, i), o, args) for i, o in enumerate(out))
@@ -280,17 +312,18 @@ class Function:
                     outputs[i].grad_fn = None
                     outputs[i].requires_grad = False
             result = outputs
-            raw_out = out
         else:
             result = out_cls._wrap(out, ctx, 0)
             if type(out) is np.ndarray and out.base is not None:
                 _share_version(result, out, args)
-            outputs, raw_out = (result,), (out,)
+            outputs, out = (result,), (out,)
         if ctx._to_save:
-            _resolve_saved(ctx, args, raw_out, outputs)
-        else:
-            ctx._saved = ()
+            ctx._saved = _resolve_saved(ctx._to_save, args, out, outputs)
+            ctx._to_save = ()
         return result
+
+
+_new = object.__new__
 
 
 def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
@@ -310,36 +343,45 @@ def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
     return value
 
 
-def _resolve_saved(ctx: Context, args: tuple[Any, ...], raw_out: tuple[Any, ...], outputs: tuple[Any, ...]) -> None:
-    """Turn the arrays forward saved back into references to the graph values they are."""
-    saved: list[tuple[Any, ...]] = []
+def _resolve_saved(
+    to_save: tuple[Any, ...], args: tuple[Any, ...], raw_out: tuple[Any, ...], outputs: tuple[Any, ...]
+) -> tuple[tuple[Any, ...], ...]:
+    """Turn the arrays forward saved back into references to the graph values they are.
+
+    Returned as a tuple: once it holds only constants, the collector stops tracking it."""
+    saved = []
     used: list[int] = []
     n = len(args)
-    for k, item in enumerate(ctx._to_save):
-        entry: tuple[Any, ...] | None = None
-        if item is not None:
-            for i, o in enumerate(raw_out):
-                if item is o:
-                    vc = outputs[i]._counter()
-                    entry = ("out", o, i, vc, vc[0])
-                    break
-            else:
-                # Two arguments can share one array (x * x.detach()): the argument in the same
-                # position as the saved value is the one meant, so it is tried first.
+    for k, item in enumerate(to_save):
+        if item is None:
+            saved.append(("const", None))
+            continue
+        for i, o in enumerate(raw_out):
+            if item is o:
+                vc = outputs[i]._vc
+                if vc is None:
+                    vc = outputs[i]._vc = [0]
+                saved.append(("out", o, i, vc, vc[0]))
+                break
+        else:
+            # Two arguments can share one array (x * x.detach()): the argument in the same
+            # position as the saved value is the one meant, so it is tried first.
+            a = args[k] if k < n else None
+            if isinstance(a, Variable) and a.data is item and k not in used:
                 pos = k
-                a = args[k] if k < n else None
-                if not (isinstance(a, Variable) and a.data is item and k not in used):
-                    a = None
-                    for j in range(n):
-                        b = args[j]
-                        if isinstance(b, Variable) and b.data is item and j not in used:
-                            a, pos = b, j
-                            break
-                if a is not None:
-                    used.append(pos)
-                    vc = a._counter()
-                    entry = ("var", a, vc, vc[0])
-        saved.append(entry if entry is not None else ("const", item))
-    # A tuple: once it holds only constants, the collector stops tracking it.
-    ctx._saved = tuple(saved)
-    ctx._to_save = ()
+            else:
+                a = None
+                for j in range(n):
+                    b = args[j]
+                    if isinstance(b, Variable) and b.data is item and j not in used:
+                        a, pos = b, j
+                        break
+            if a is None:
+                saved.append(("const", item))
+            else:
+                used.append(pos)
+                vc = a._vc
+                if vc is None:
+                    vc = a._vc = [0]
+                saved.append(("var", a, vc, vc[0]))
+    return tuple(saved)

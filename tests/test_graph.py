@@ -124,17 +124,31 @@ def test_second_backward_needs_retain_graph():
 @pytest.mark.parametrize(
     ("make", "name"),
     [
-        (lambda x: (x * x).sum(), "SumBackward"),
-        (lambda x: x.exp() * 2, "MulBackward"),
-        (lambda x: x + 1, "AddBackward"),
+        (lambda x: (x * x).sum(), "MulBackward"),  # the sum saved nothing; the product saved x
+        (lambda x: x.exp() * 2, "ExpBackward"),
+        (lambda x: (x.reshape(1, 1) ** 2).sum(), "PowBackward"),
     ],
 )
-def test_second_backward_error_names_the_node(make, name):
+def test_second_backward_error_names_the_node_that_was_freed(make, name):
     x = leaf([1.0])
     y = make(x)
     y.backward(ag.ones_like(y))
     with pytest.raises(RuntimeError, match=name):
         y.backward(ag.ones_like(y))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda x: x + 1, lambda x: (x - 2).sum(), lambda x: (x * 0.5).reshape(2, 1).sum(0), lambda x: -x[1:]],
+)
+def test_a_graph_that_saved_no_tensors_can_be_walked_again(make):
+    # As in torch: nothing was freed, so no retain_graph is needed, and gradients accumulate.
+    x = leaf([1.0, 2.0])
+    y = make(x)
+    y.backward(ag.ones_like(y))
+    first = x.grad.numpy().copy()
+    y.backward(ag.ones_like(y))
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * first)
 
 
 def test_retain_graph_allows_a_second_backward():
