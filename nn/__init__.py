@@ -3,7 +3,7 @@
 Written only against autograd's public API, as a user's own layers would be.
 """
 
-from . import checkpoint, data, datasets, functional, init, utils
+from . import checkpoint, data, datasets, errors, functional, init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .checkpoint import load, save
 from .containers import ModuleDict, ModuleList, Sequential
@@ -12,6 +12,7 @@ from .data import DataLoader, TensorDataset
 from .draw import draw, draw_text
 from .dropout import Dropout
 from .embedding import Embedding
+from .errors import DomainError, DtypeError, IndexRangeError, ShapeError, StateDictError
 from .linear import Flatten, Identity, Linear
 from .loss import (
     BCELoss,

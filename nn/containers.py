@@ -4,12 +4,60 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from .module import Module
 
+_Seq = TypeVar("_Seq", bound="_ModuleSequence")
 
-class Sequential(Module):
+
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: modules in order, numbered "0", "1", ... (a
+    Sequential may have names of its own), with torch's list methods."""
+
+    def __delitem__(self, index: int | slice) -> None:
+        _delete(self, index, type(self).__name__)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self: _Seq, module: Module) -> _Seq:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self: _Seq, modules: Iterable[Module]) -> _Seq:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self: _Seq, index: int, module: Module) -> _Seq:
+        """Put ``module`` before position ``index`` (``len(self)`` appends) and renumber."""
+        owner = type(self).__name__
+        if not all(name.isdigit() for name in self._modules):
+            raise ValueError(f"{owner}.insert renumbers its modules, but they have names {list(self._modules)}; "
+                             "use add_module")
+        if not -len(self) <= index <= len(self):
+            raise IndexError(f"{owner}.insert: index {index} is out of range for length {len(self)}")
+        if not isinstance(module, Module):
+            raise TypeError(f"{owner}.insert: expected a Module, got {type(module).__name__}")
+        items = list(self._modules.values())
+        items.insert(index, module)
+        self._modules.clear()
+        for i, m in enumerate(items):
+            self.add_module(str(i), m)
+        return self
+
+    def pop(self, index: int | slice) -> Any:
+        """Remove and return the module at ``index`` (a container of the same kind for a slice)."""
+        module = self[index]  # type: ignore[index]
+        del self[index]
+        return module
+
+
+class Sequential(_ModuleSequence):
     """Calls its modules in order, each on the previous one's output.
 
     ``Sequential(a, b, c)`` names them "0", "1", "2"; ``Sequential(OrderedDict(...))`` uses
@@ -40,21 +88,8 @@ class Sequential(Module):
         name = list(self._modules)[_position(index, len(self), "Sequential")]
         self.add_module(name, module)
 
-    def __delitem__(self, index: int | slice) -> None:
-        _delete(self, index, "Sequential")
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters belong to the list's owner. It has no forward."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -70,31 +105,6 @@ class ModuleList(Module):
 
     def __setitem__(self, index: int, module: Module) -> None:
         self.add_module(str(_position(index, len(self), "ModuleList")), module)
-
-    def __delitem__(self, index: int | slice) -> None:
-        _delete(self, index, "ModuleList")
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index: int, module: Module) -> None:
-        values = list(self._modules.values())
-        values.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(values):
-            self.add_module(str(i), m)
 
 
 class ModuleDict(Module):

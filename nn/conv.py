@@ -18,7 +18,8 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
-from .module import Module, Parameter
+from .errors import ShapeError
+from .module import Module, Parameter, factory_dtype
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -65,21 +66,21 @@ def _conv1d(
     dilation = _single(dilation, "dilation", "conv1d")
     groups = _single(groups, "groups", "conv1d")
     if input.ndim not in (2, 3):
-        raise RuntimeError(
+        raise ShapeError(
             f"conv1d: expected a 2-D (unbatched, (C, L)) or 3-D (batched, (N, C, L)) input, got shape {input.shape}"
         )
     if weight.ndim != 3:
-        raise RuntimeError(f"conv1d: weight must be 3-D (out_channels, in_channels / groups, kernel), "
+        raise ShapeError(f"conv1d: weight must be 3-D (out_channels, in_channels / groups, kernel), "
                            f"got shape {weight.shape}")
     out_channels, group_channels, kernel = weight.shape
     batched = input.ndim == 3
     x = input if batched else input.unsqueeze(0)
     n, channels, length = x.shape
     if out_channels % groups:
-        raise RuntimeError(f"conv1d: weight of shape {weight.shape} has {out_channels} output channels, "
+        raise ShapeError(f"conv1d: weight of shape {weight.shape} has {out_channels} output channels, "
                            f"not divisible by groups={groups}")
     if channels != group_channels * groups:
-        raise RuntimeError(
+        raise ShapeError(
             f"conv1d: input of shape {input.shape} has {channels} channels, but weight of shape {weight.shape} "
             f"with groups={groups} expects {group_channels * groups}"
         )
@@ -87,18 +88,18 @@ def _conv1d(
         if not isinstance(bias, Tensor):
             raise TypeError(f"conv1d: bias must be a Tensor or None, got {type(bias).__name__}")
         if bias.shape != (out_channels,):
-            raise RuntimeError(f"conv1d: bias has shape {bias.shape}, expected ({out_channels},)")
+            raise ShapeError(f"conv1d: bias has shape {bias.shape}, expected ({out_channels},)")
     left, right = _padding(padding, kernel, dilation)
     padded, span = length + left + right, dilation * (kernel - 1) + 1
     if padded < span:
-        raise RuntimeError(
+        raise ShapeError(
             f"conv1d: the kernel spans {span} positions (kernel_size={kernel}, dilation={dilation}) but the "
             f"padded input has only {padded} (length {length} + padding {left} + {right})"
         )
     if padding_mode == "reflect" and max(left, right) >= length:
-        raise RuntimeError(f"conv1d: reflect padding ({left}, {right}) must be smaller than the input length {length}")
+        raise ShapeError(f"conv1d: reflect padding ({left}, {right}) must be smaller than the input length {length}")
     if padding_mode == "circular" and max(left, right) > length:
-        raise RuntimeError(f"conv1d: circular padding ({left}, {right}) must not exceed the input length {length}")
+        raise ShapeError(f"conv1d: circular padding ({left}, {right}) must not exceed the input length {length}")
 
     index = _window_index(length, kernel, stride, dilation, left, right, padding_mode)
     if padding_mode == "zeros" and (left or right):
@@ -161,7 +162,7 @@ class Conv1d(Module):
     """A 1-D convolution layer over (N, C_in, L) or (C_in, L) inputs.
 
     ``Conv1d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-    groups=1, bias=True, padding_mode='zeros')``. ``weight`` is (out_channels,
+    groups=1, bias=True, padding_mode='zeros', device=None, dtype=None)``. ``weight`` is (out_channels,
     in_channels / groups, kernel_size), ``bias`` (out_channels,), both drawn from
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels / groups * kernel_size
     (torch's default: Kaiming uniform with a = sqrt(5)). ``padding`` is an int, ``'valid'``
@@ -179,9 +180,12 @@ class Conv1d(Module):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         name = "Conv1d"
+        dtype = factory_dtype(name, device, dtype)
         self.in_channels = _single(in_channels, "in_channels", name)
         self.out_channels = _single(out_channels, "out_channels", name)
         self.groups = _single(groups, "groups", name)
@@ -209,9 +213,9 @@ class Conv1d(Module):
         bound = 1.0 / math.sqrt(fan_in)
         rng = ag.generator()
         shape = (self.out_channels, self.in_channels // self.groups, self.kernel_size[0])
-        self.weight = Parameter(rng.uniform(-bound, bound, size=shape).astype(np.float32))
+        self.weight = Parameter(rng.uniform(-bound, bound, size=shape).astype(dtype))
         if bias:
-            self.bias = Parameter(rng.uniform(-bound, bound, size=(self.out_channels,)).astype(np.float32))
+            self.bias = Parameter(rng.uniform(-bound, bound, size=(self.out_channels,)).astype(dtype))
         else:
             self.register_parameter("bias", None)
 

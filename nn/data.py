@@ -17,6 +17,8 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from .errors import ShapeError
+
 __all__ = ["DataLoader", "Subset", "TensorDataset", "default_collate", "random_split"]
 
 
@@ -42,7 +44,7 @@ class TensorDataset:
         sizes = [t.shape[0] for t in converted]
         if len(set(sizes)) > 1:
             shapes = ", ".join(str(t.shape) for t in converted)
-            raise ValueError(f"TensorDataset: tensors differ in their first dim (number of samples): shapes {shapes}")
+            raise ShapeError(f"TensorDataset: tensors differ in their first dim (number of samples): shapes {shapes}")
         self.tensors: tuple[Tensor, ...] = tuple(converted)
 
     def __len__(self) -> int:
@@ -128,7 +130,7 @@ class DataLoader:
     """Iterate over a dataset in batches.
 
     ``DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-    generator=None, collate_fn=None)``
+    generator=None, collate_fn=None, num_workers=0, pin_memory=False)``
 
     Each batch has the structure of one sample with every field stacked along a new first
     dim: a ``TensorDataset`` of ``(x, y)`` gives ``(x_batch, y_batch)`` tuples of Tensors.
@@ -138,6 +140,8 @@ class DataLoader:
     global generator, which ``autograd.manual_seed`` seeds. ``drop_last`` skips a final
     batch smaller than ``batch_size``. ``collate_fn`` turns a list of samples into a
     batch; when it is not given, datasets with ``get_batch`` build the batch themselves.
+    ``num_workers`` and ``pin_memory`` are accepted for scripts ported from torch and change
+    nothing: batches are always loaded in the calling process, into ordinary (CPU) memory.
     """
 
     def __init__(
@@ -149,10 +153,15 @@ class DataLoader:
         seed: int | None = None,
         generator: np.random.Generator | None = None,
         collate_fn: Callable[[list[Any]], Any] | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
     ) -> None:
         _check_dataset(dataset, "DataLoader")
         if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        if not isinstance(num_workers, (int, np.integer)) or isinstance(num_workers, bool) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be a non-negative int, got {num_workers!r}")
+        self.num_workers, self.pin_memory = int(num_workers), bool(pin_memory)
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
@@ -193,8 +202,9 @@ def default_collate(samples: list[Any]) -> Any:
     """Stack a list of samples into one batch with the samples' structure.
 
     Tensors are stacked along a new first dim (through the graph when any requires grad),
-    NumPy arrays and numbers become tensors (Python ints int64, floats float32), tuples,
-    lists and dicts are collated field by field, strings are kept as a list.
+    NumPy arrays and numbers become tensors, tuples, lists and dicts are collated field by
+    field, strings are kept as a list. Python numbers follow torch, which goes by the first
+    sample: floats give float64, ints int64 (float32 if a float follows), bools bool.
     """
     if not samples:
         raise ValueError("default_collate: no samples to collate")
@@ -210,6 +220,8 @@ def default_collate(samples: list[Any]) -> Any:
         return ag.tensor([_expect(s, bool, samples) for s in samples])
     if isinstance(first, (int, float)):
         values = [_expect(s, (int, float), samples) for s in samples]
+        if isinstance(first, float):
+            return ag.tensor(values, dtype=np.float64)
         return ag.tensor(values, dtype=np.float32 if any(isinstance(v, float) for v in values) else np.int64)
     if isinstance(first, str):
         return [_expect(s, str, samples) for s in samples]
@@ -227,7 +239,7 @@ def default_collate(samples: list[Any]) -> Any:
 def _stack_arrays(arrays: list[np.ndarray]) -> np.ndarray:
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
-        raise ValueError(f"default_collate: samples have different shapes {sorted(shapes)}; they cannot be stacked")
+        raise ShapeError(f"default_collate: samples have different shapes {sorted(shapes)}; they cannot be stacked")
     return np.stack(arrays)
 
 

@@ -14,9 +14,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: probability p must be a number in [0, 1], got {p!r}")
-        self.p, self.inplace = float(p), inplace
+        self.p, self.inplace = F._check_probability(p, "Dropout"), inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.dropout(input, self.p, self.training)

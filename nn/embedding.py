@@ -9,7 +9,8 @@ from autograd import Tensor
 
 from . import functional as F
 from . import init
-from .module import Module, Parameter
+from .errors import ShapeError
+from .module import Module, Parameter, factory_dtype
 
 
 class Embedding(Module):
@@ -20,9 +21,16 @@ class Embedding(Module):
     """
 
     def __init__(
-        self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, *, dtype: Any = None
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        *,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
+        dtype = factory_dtype("Embedding", device, dtype)
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"Embedding: {name} must be a non-negative int, got {value!r}")
@@ -42,7 +50,7 @@ class Embedding(Module):
     def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None) -> Embedding:
         """An Embedding holding a copy of the 2-D ``embeddings``; ``freeze`` stops it from training."""
         if embeddings.ndim != 2:
-            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {embeddings.shape}")
+            raise ShapeError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {embeddings.shape}")
         rows, dim = embeddings.shape
         module = cls(rows, dim, padding_idx=padding_idx, dtype=embeddings.dtype)
         with ag.no_grad():

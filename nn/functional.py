@@ -1,14 +1,17 @@
 """``nn.functional``: layers and losses as functions of tensors (``import nn.functional as F``).
 
 Everything here is composed from Tensor operations, so gradients of every order come for
-free. Three functions need a derivative rule of their own and are ``Function`` subclasses
-defined here: ``Erf`` (NumPy has no erf), ``Softplus`` (log(1 + e^x) without overflow) and
-``BinaryCrossEntropy`` (whose gradient must stay finite where a probability is exactly 0 or 1).
+free. Four ops have a derivative rule of their own and are ``Function`` subclasses defined
+here: ``Erf`` (NumPy has no erf), ``Softplus`` (log(1 + e^x) without overflow),
+``BinaryCrossEntropy`` (whose gradient must stay finite where a probability is exactly 0 or 1)
+and ``SoftmaxCrossEntropy`` (the common cross-entropy as one node). Each has a line in
+``nn/op_table.py``, which checks it at first and second order.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +22,7 @@ import autograd as ag
 from autograd import Function, Tensor
 
 from .conv import conv1d  # defined beside Conv1d; re-exported so that F.conv1d works as in torch
+from .errors import DomainError, DtypeError, IndexRangeError, ShapeError
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -174,9 +178,11 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def _check_probability(p: float, op: str) -> None:
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{op}: probability p must be in [0, 1], got {p}")
+def _check_probability(p: Any, op: str, name: str = "p") -> float:
+    """``p`` as a float; anything but a number in [0, 1] (nan, a string) is refused, naming it."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: probability {name} must be a number in [0, 1], got {p!r}")
+    return float(p)
 
 
 def _warn_if_broadcast(input: Tensor, target: Tensor, op: str) -> None:  # noqa: A002
@@ -202,15 +208,15 @@ def _legacy_softmax_dim(ndim: int, op: str) -> int:
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """``input @ weight.T + bias`` with ``weight`` of shape (out_features, in_features)."""
     if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+        raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         got = input.shape[-1] if input.ndim else "no"
-        raise ValueError(
+        raise ShapeError(
             f"linear: expected input with {weight.shape[1]} features in its last dim, got {got} "
             f"(input shape {input.shape}, weight shape {weight.shape})"
         )
     if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+        raise ShapeError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
     return ag.linear(input, weight, bias)
 
 
@@ -276,10 +282,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 def _check_indices(indices: Tensor, num: int, op: str, what: str) -> np.ndarray:
     idx = np.asarray(indices.data)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"{op}: indices must be an integer tensor, got dtype {idx.dtype} (use .long())")
+        raise DtypeError(f"{op}: indices must be an integer tensor, got dtype {idx.dtype} (use .long())")
     if idx.size and (idx.min() < 0 or idx.max() >= num):
         culprit = int(idx.min()) if idx.min() < 0 else int(idx.max())
-        raise IndexError(f"{op}: index {culprit} is out of range for {num} {what} (valid indices 0 to {num - 1})")
+        raise IndexRangeError(f"{op}: index {culprit} is out of range for {num} {what} (valid indices 0 to {num - 1})")
     return idx
 
 
@@ -289,7 +295,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     The row at ``padding_idx`` is looked up like any other but receives no gradient.
     """
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
+        raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
     idx = _check_indices(_as_tensor(input), weight.shape[0], "embedding", "embeddings")
     rows = weight[idx]
     if padding_idx is None:
@@ -311,7 +317,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     (one more than the largest class when -1)."""
     t = _as_tensor(tensor)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: classes must be an integer tensor, got dtype {t.dtype}")
+        raise DtypeError(f"one_hot: classes must be an integer tensor, got dtype {t.dtype}")
     if num_classes == -1:
         if t.numel() == 0:
             raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
@@ -342,7 +348,7 @@ def layer_norm(
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or input.shape[input.ndim - k :] != shape:
-        raise ValueError(
+        raise ShapeError(
             f"layer_norm: the input's trailing dims must be normalized_shape {shape}, got input shape {input.shape}"
         )
     out, _, _ = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
@@ -371,17 +377,17 @@ def batch_norm(
     the running statistics are used instead.
     """
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input with a channel dim (N, C, ...), got shape {input.shape}")
+        raise ShapeError(f"batch_norm: expected an input with a channel dim (N, C, ...), got shape {input.shape}")
     channels = input.shape[1]
     stats_shape = (1, channels) + (1,) * (input.ndim - 2)
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and t.shape != (channels,):
-            raise ValueError(f"batch_norm: {name} has shape {t.shape}, expected ({channels},) for input {input.shape}")
+            raise ShapeError(f"batch_norm: {name} has shape {t.shape}, expected ({channels},) for input {input.shape}")
     axes = (0, *range(2, input.ndim))
     per_channel = input.numel() // max(channels, 1)
     if training or running_mean is None or running_var is None:
         if training and per_channel <= 1:
-            raise ValueError(
+            raise ShapeError(
                 f"batch_norm: training needs more than one value per channel to estimate a variance, "
                 f"got input of shape {input.shape}"
             )
@@ -450,7 +456,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
 
 def _check_same_shape(input: Tensor, target: Tensor, op: str) -> None:  # noqa: A002
     if input.shape != target.shape:
-        raise ValueError(f"{op}: target shape {target.shape} must equal the input shape {input.shape}")
+        raise ShapeError(f"{op}: target shape {target.shape} must equal the input shape {input.shape}")
 
 
 def binary_cross_entropy(
@@ -470,7 +476,7 @@ def binary_cross_entropy(
     p = input.data
     if p.size and not (np.min(p) >= 0 and np.max(p) <= 1):  # written so that nan fails too
         bad = p[~((p >= 0) & (p <= 1))].reshape(-1)[0]
-        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], found {bad}")
+        raise DomainError(f"binary_cross_entropy: input must hold probabilities in [0, 1], found {bad}")
     loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
     if weight is not None:
         loss = loss * weight
@@ -507,13 +513,13 @@ def binary_cross_entropy_with_logits(
 
 def _class_dim(x: Tensor, op: str) -> int:
     if x.ndim == 0:
-        raise ValueError(f"{op}: input must have a class dim: (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
+        raise ShapeError(f"{op}: input must have a class dim: (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
     return 0 if x.ndim == 1 else 1
 
 
 def _check_class_weight(weight: Tensor | None, classes: int, op: str) -> None:
     if weight is not None and weight.shape != (classes,):
-        raise ValueError(f"{op}: weight must have one entry per class, shape ({classes},), got {weight.shape}")
+        raise ShapeError(f"{op}: weight must have one entry per class, shape ({classes},), got {weight.shape}")
 
 
 def _class_indices(input: Tensor, target: Tensor, ignore_index: int | None, op: str) -> np.ndarray:  # noqa: A002
@@ -522,12 +528,12 @@ def _class_indices(input: Tensor, target: Tensor, ignore_index: int | None, op: 
     classes = input.shape[_class_dim(input, op)]
     expected = () if input.ndim == 1 else (input.shape[0], *input.shape[2:])
     if target.dtype.kind not in "iu":
-        raise TypeError(
+        raise DtypeError(
             f"{op}: class-index targets must be integers, got dtype {target.dtype} with shape {target.shape} "
             f"for input of shape {input.shape}; use target.long(), or give class probabilities of the input's shape"
         )
     if target.shape != expected:
-        raise ValueError(f"{op}: target shape {target.shape} does not fit input shape {input.shape}; "
+        raise ShapeError(f"{op}: target shape {target.shape} does not fit input shape {input.shape}; "
                          f"class indices need shape {expected}")
     t = target.data
     out_of_range = (t < 0) | (t >= classes)
@@ -535,7 +541,7 @@ def _class_indices(input: Tensor, target: Tensor, ignore_index: int | None, op: 
         out_of_range &= t != ignore_index
     if np.any(out_of_range):
         allowed = "" if ignore_index is None else f", or ignore_index={ignore_index}"
-        raise IndexError(
+        raise IndexRangeError(
             f"{op}: target {int(t[out_of_range].reshape(-1)[0])} is out of range for {classes} classes "
             f"(valid 0 to {classes - 1}{allowed})"
         )
@@ -626,7 +632,7 @@ def cross_entropy(
 
     if target.shape == input.shape and (target.dtype.kind == "f" or input.ndim > 1):
         if target.dtype.kind != "f":
-            raise TypeError(
+            raise DtypeError(
                 f"{op}: a target of the input's shape {input.shape} holds class probabilities and must be "
                 f"floating point, got dtype {target.dtype}"
             )
@@ -664,7 +670,7 @@ def multi_margin_loss(
     if p not in (1, 2):
         raise ValueError(f"{op}: p must be 1 or 2, got {p}")
     if input.ndim not in (1, 2):
-        raise ValueError(f"{op}: input must be (C,) or (N, C), got shape {input.shape}")
+        raise ShapeError(f"{op}: input must be (C,) or (N, C), got shape {input.shape}")
     target = _as_tensor(target)
     t = _class_indices(input, target, None, op)
     classes = input.shape[-1]

@@ -10,7 +10,7 @@ from autograd import Tensor
 
 from . import functional as F
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, factory_dtype
 
 
 def _check_size(value: Any, name: str, owner: str) -> int:
@@ -23,13 +23,17 @@ class Linear(Module):
     """y = x W^T + b for x of shape (..., in_features); W is (out_features, in_features).
 
     Initialised as torch does: W ~ U(-1/sqrt(in_features), 1/sqrt(in_features)) (kaiming_uniform_
-    with a = sqrt(5)), and b from the same range.
+    with a = sqrt(5)), and b from the same range. ``device`` and ``dtype`` are torch's factory
+    arguments, as on every layer: the parameters' dtype (float32 by default) and the CPU.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, dtype: Any = None) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
         super().__init__()
         self.in_features = _check_size(in_features, "in_features", "Linear")
         self.out_features = _check_size(out_features, "out_features", "Linear")
+        dtype = factory_dtype("Linear", device, dtype)
         self.weight = Parameter(ag.zeros(out_features, in_features, dtype=dtype))
         if bias:
             self.bias = Parameter(ag.zeros(out_features, dtype=dtype))

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import functional as F
 from .activation import GELU, LeakyReLU, ReLU, Sigmoid, Tanh
 from .containers import Sequential
 from .dropout import Dropout
@@ -67,8 +68,7 @@ class MLP(Sequential):
                     f"MLP: layer sizes must be positive ints, got in_features={in_features!r}, "
                     f"hidden_sizes={hidden_sizes!r}, out_features={out_features!r}"
                 )
-        if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"MLP: dropout must be a probability in [0, 1], got {dropout!r}")
+        F._check_probability(dropout, "MLP", "dropout")
         make_activation = _activation_factory(activation)
         layers: list[Module] = []
         width = in_features

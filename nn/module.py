@@ -16,7 +16,10 @@ import numpy as np
 
 import autograd as ag
 from autograd import Tensor
-from autograd.device import split_to_args
+from autograd.device import check_device, split_to_args
+from optim.optimizer import zero_grads
+
+from .errors import DtypeError, ShapeError, StateDictError
 
 
 class Parameter(Tensor):
@@ -41,6 +44,17 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+def factory_dtype(owner: str, device: Any = None, dtype: Any = None) -> np.dtype:
+    """The dtype of the parameters a layer creates, from torch's factory arguments: autograd's
+    default float dtype unless ``dtype`` says otherwise, and ``device`` the CPU (or None)."""
+    if device is not None:
+        check_device(device)
+    resolved = ag.zeros(0, dtype=dtype).dtype  # autograd's reading of a dtype (None, float, names)
+    if resolved.kind != "f":
+        raise DtypeError(f"{owner}: dtype must be a floating-point type (parameters are trained), got {resolved}")
+    return resolved
 
 
 class IncompatibleKeys(NamedTuple):
@@ -147,9 +161,16 @@ class Module:
                 return
         object.__delattr__(self, name)
 
-    def register_parameter(self, name: str, param: Parameter | None) -> None:
+    def _check_free(self, name: str, store: dict[str, Any]) -> None:
+        """Refuse to register ``name`` over an attribute of another kind (as torch does): a buffer
+        named like a parameter would silently replace it."""
         self._check_ready()
         _check_name(name, self)
+        if name not in store and hasattr(self, name):
+            raise KeyError(f"attribute '{name}' already exists in {type(self).__name__}")
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        self._check_free(name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter('{name}'): expected a Parameter or None, got {type(param).__name__}")
         self._forget(name, keep=self._parameters)
@@ -157,8 +178,7 @@ class Module:
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """State that is not trained but belongs to the module (saved in state_dict if persistent)."""
-        self._check_ready()
-        _check_name(name, self)
+        self._check_free(name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer('{name}'): expected a Tensor or None, got {type(tensor).__name__}")
         self._forget(name, keep=self._buffers)
@@ -169,8 +189,7 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        self._check_ready()
-        _check_name(name, self)
+        self._check_free(name, self._modules)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module('{name}'): expected a Module or None, got {type(module).__name__}")
         self._forget(name, keep=self._modules)
@@ -222,7 +241,7 @@ class Module:
 
     def _named_members(self, store: str, prefix: str, recurse: bool, remove_duplicate: bool = True) -> Iterator[Any]:
         seen: set[int] = set()
-        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        modules = self.named_modules(prefix, remove_duplicate) if recurse else iter([(prefix, self)])
         for module_prefix, module in modules:
             for name, value in getattr(module, store).items():
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -230,16 +249,21 @@ class Module:
                 seen.add(id(value))
                 yield (f"{module_prefix}.{name}" if module_prefix else name), value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """(name, parameter) pairs: this module's own first, then its children's; shared ones once."""
-        return self._named_members("_parameters", prefix, recurse)
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs: this module's own first, then its children's; shared ones
+        once, unless ``remove_duplicate=False`` lists them under every name."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        return self._named_members("_buffers", prefix, recurse)
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, b in self.named_buffers(recurse=recurse):
@@ -262,13 +286,8 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad = ag.zeros_like(p.grad)
+        """Set each parameter's ``.grad`` to None (default), or zero it in place."""
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule and then on this module: each child's subtree in
@@ -341,12 +360,19 @@ class Module:
                     out[key] = value if keep_vars else value.detach()
         return out
 
-    def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
         """Copy values into this module's parameters and buffers, in place.
 
-        A shape mismatch is always an error; missing and unexpected keys are errors when
-        ``strict``, and are reported either way.
+        A shape mismatch is always an error (``ShapeError``); missing and unexpected keys are
+        errors when ``strict`` (``StateDictError``, a KeyError), and are reported either way.
+        Both errors are also RuntimeErrors, as torch's. ``assign=True`` (torch's way to fill
+        modules built on the meta device) is refused: every module here holds real arrays.
         """
+        if assign:
+            raise NotImplementedError(
+                "load_state_dict(assign=True) is not supported: ndgrad copies the values into the module's own "
+                "tensors (there is no meta device to build modules on); use assign=False"
+            )
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -364,7 +390,7 @@ class Module:
         if strict and unexpected:
             problems.append(f"unexpected keys {unexpected}")
         if problems:
-            raise (ValueError if mismatched else KeyError)(
+            raise (ShapeError if mismatched else StateDictError)(
                 f"load_state_dict into {type(self).__name__}: " + "; ".join(problems)
             )
         with ag.no_grad():

@@ -10,7 +10,8 @@ from autograd import Tensor
 
 from . import functional as F
 from . import init
-from .module import Module, Parameter
+from .errors import ShapeError
+from .module import Module, Parameter, factory_dtype
 
 
 class BatchNorm1d(Module):
@@ -31,11 +32,13 @@ class BatchNorm1d(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        device: Any = None,
+        dtype: Any = None,
         *,
         bias: bool = True,
-        dtype: Any = None,
     ) -> None:
         super().__init__()
+        dtype = factory_dtype("BatchNorm1d", device, dtype)
         if not isinstance(num_features, int) or num_features <= 0:
             raise ValueError(f"BatchNorm1d: num_features must be a positive int, got {num_features!r}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:
@@ -68,9 +71,9 @@ class BatchNorm1d(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if input.ndim not in (2, 3):
-            raise ValueError(f"BatchNorm1d: expected a 2-D (N, C) or 3-D (N, C, L) input, got shape {input.shape}")
+            raise ShapeError(f"BatchNorm1d: expected a 2-D (N, C) or 3-D (N, C, L) input, got shape {input.shape}")
         if input.shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeError(
                 f"BatchNorm1d: expected {self.num_features} channels in dim 1, got {input.shape[1]} "
                 f"(input shape {input.shape})"
             )
@@ -111,9 +114,11 @@ class LayerNorm(Module):
         eps: float = 1e-5,
         elementwise_affine: bool = True,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
         super().__init__()
+        dtype = factory_dtype("LayerNorm", device, dtype)
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         if not shape or not all(isinstance(n, int) and n > 0 for n in shape):
             raise ValueError(f"LayerNorm: normalized_shape must be positive ints, got {normalized_shape!r}")

@@ -9,7 +9,6 @@ before the loop; inside the loop only the hidden-to-hidden matmul and the gates 
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +18,9 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
-from .module import Module, Parameter
+from . import functional as F
+from .errors import ShapeError
+from .module import Module, Parameter, factory_dtype
 
 # A step maps (input projection at one time step, state, W_hh^T, b_hh) to (output, new state).
 # The state is h for RNN and GRU, the pair (h, c) for LSTM.
@@ -88,8 +89,8 @@ def _positive_int(value: Any, name: str, owner: str) -> int:
     return int(value)
 
 
-def _uniform_parameter(shape: tuple[int, ...], bound: float) -> Parameter:
-    data = ag.generator().uniform(-bound, bound, size=shape).astype(np.float32)
+def _uniform_parameter(shape: tuple[int, ...], bound: float, dtype: np.dtype) -> Parameter:
+    data = ag.generator().uniform(-bound, bound, size=shape).astype(dtype)
     return Parameter(data)
 
 
@@ -102,7 +103,7 @@ def _check_tensor(value: Any, what: str, owner: str) -> Tensor:
 def _check_hidden(value: Any, expected: tuple[int, ...], what: str, owner: str, input_shape: Any) -> Tensor:
     value = _check_tensor(value, what, owner)
     if value.shape != expected:
-        raise RuntimeError(
+        raise ShapeError(
             f"{owner}: {what} has shape {value.shape}, expected {expected} for an input of shape {input_shape}"
         )
     return value
@@ -119,19 +120,22 @@ class RNNCellBase(Module):
 
     _mode = "RNN_TANH"
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int) -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device: Any = None, dtype: Any = None
+    ) -> None:
         super().__init__()
         name = type(self).__name__
+        dtype = factory_dtype(name, device, dtype)
         self.input_size = _positive_int(input_size, "input_size", name)
         self.hidden_size = _positive_int(hidden_size, "hidden_size", name)
         self.bias = bool(bias)
         gates = num_chunks * self.hidden_size
         bound = 1.0 / math.sqrt(self.hidden_size)
-        self.weight_ih = _uniform_parameter((gates, self.input_size), bound)
-        self.weight_hh = _uniform_parameter((gates, self.hidden_size), bound)
+        self.weight_ih = _uniform_parameter((gates, self.input_size), bound, dtype)
+        self.weight_hh = _uniform_parameter((gates, self.hidden_size), bound, dtype)
         if self.bias:
-            self.bias_ih = _uniform_parameter((gates,), bound)
-            self.bias_hh = _uniform_parameter((gates,), bound)
+            self.bias_ih = _uniform_parameter((gates,), bound, dtype)
+            self.bias_hh = _uniform_parameter((gates,), bound, dtype)
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -149,9 +153,9 @@ class RNNCellBase(Module):
         name = type(self).__name__
         x = _check_tensor(input, "input", name)
         if x.ndim not in (1, 2):
-            raise ValueError(f"{name}: expected a 1-D (unbatched) or 2-D (batched) input, got shape {x.shape}")
+            raise ShapeError(f"{name}: expected a 1-D (unbatched) or 2-D (batched) input, got shape {x.shape}")
         if x.shape[-1] != self.input_size:
-            raise RuntimeError(
+            raise ShapeError(
                 f"{name}: input has {x.shape[-1]} features (shape {x.shape}), expected input_size={self.input_size}"
             )
         batched = x.ndim == 2
@@ -180,8 +184,16 @@ class RNNCell(RNNCellBase):
     shape (N, hidden_size) or (hidden_size,), zeros when omitted. Returns h'.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh") -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=1)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
         self._mode = _rnn_mode(nonlinearity, "RNNCell")
 
@@ -204,8 +216,10 @@ class LSTMCell(RNNCellBase):
 
     _mode = "LSTM"
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=4)
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         x, batched = self._batched_input(input)
@@ -232,8 +246,10 @@ class GRUCell(RNNCellBase):
 
     _mode = "GRU"
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=3)
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         x, batched = self._batched_input(input)
@@ -270,15 +286,17 @@ class RNNBase(Module):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         name = type(self).__name__
+        dtype = factory_dtype(name, device, dtype)
         self.mode = mode
         self.input_size = _positive_int(input_size, "input_size", name)
         self.hidden_size = _positive_int(hidden_size, "hidden_size", name)
         self.num_layers = _positive_int(num_layers, "num_layers", name)
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
-            raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
+        F._check_probability(dropout, name, "dropout")
         if dropout > 0 and self.num_layers == 1:
             warnings.warn(
                 f"{name}: dropout={dropout} has no effect with num_layers=1 (it acts between layers)",
@@ -301,8 +319,11 @@ class RNNBase(Module):
                 if self.bias:
                     shapes += [("bias_ih", (gates,)), ("bias_hh", (gates,))]
                 for kind, shape in shapes:
-                    setattr(self, kind + suffix, _uniform_parameter(shape, bound))
+                    setattr(self, kind + suffix, _uniform_parameter(shape, bound, dtype))
                     self._flat_weights_names.append(kind + suffix)
+
+    def flatten_parameters(self) -> None:
+        """Does nothing: torch packs the weights into one buffer for cuDNN, which ndgrad has no use for."""
 
     @property
     def num_directions(self) -> int:
@@ -337,9 +358,9 @@ class RNNBase(Module):
         name = type(self).__name__
         x = _check_tensor(input, "input", name)
         if x.ndim not in (2, 3):
-            raise ValueError(f"{name}: expected a 2-D (unbatched) or 3-D (batched) input, got shape {x.shape}")
+            raise ShapeError(f"{name}: expected a 2-D (unbatched) or 3-D (batched) input, got shape {x.shape}")
         if x.shape[-1] != self.input_size:
-            raise RuntimeError(
+            raise ShapeError(
                 f"{name}: input has {x.shape[-1]} features in its last dim (shape {x.shape}), "
                 f"expected input_size={self.input_size}"
             )
@@ -349,7 +370,7 @@ class RNNBase(Module):
         elif self.batch_first:
             x = x.transpose(0, 1)
         if x.shape[0] == 0:
-            raise ValueError(f"{name}: the input sequence (shape {input.shape}) has length 0")
+            raise ShapeError(f"{name}: the input sequence (shape {input.shape}) has length 0")
         return x, batched
 
     def _initial(self, hx: Any, x: Tensor, batched: bool, input_shape: Any, what: str) -> Tensor:
@@ -428,7 +449,7 @@ class RNN(RNNBase):
     """A multi-layer Elman RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act tanh or relu.
 
     ``RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True,
-    batch_first=False, dropout=0.0, bidirectional=False)``; ``rnn(input, hx=None)`` returns
+    batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None)``; ``rnn(input, hx=None)`` returns
     ``(output, h_n)``. The Elman network of the lectures, s_t = tanh(W^s s_{t-1} + W^x x_t)
     and p_t = softmax(W^o s_t), is ``RNN(..., bias=False)`` followed by a linear map and softmax.
     """
@@ -443,10 +464,12 @@ class RNN(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__(
             _rnn_mode(nonlinearity, "RNN"), input_size, hidden_size, num_layers, bias, batch_first, dropout,
-            bidirectional,
+            bidirectional, device, dtype,
         )
         self.nonlinearity = nonlinearity
 
@@ -471,10 +494,14 @@ class LSTM(RNNBase):
         dropout: float = 0.0,
         bidirectional: bool = False,
         proj_size: int = 0,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         if proj_size:
             raise NotImplementedError(f"LSTM: proj_size={proj_size} is not supported (only proj_size=0)")
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(
+            "LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype
+        )
 
     def _initial_states(self, hx: Any, x: Tensor, batched: bool, input_shape: Any) -> list[Any]:
         if hx is None:
@@ -509,8 +536,12 @@ class GRU(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(
+            "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype
+        )
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         x, finals, batched = self._run(input, hx)

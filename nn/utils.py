@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from autograd import Tensor, cat, no_grad
 from optim.clip import clip_grad_norm_, clip_grad_value_, tensor_list
 
+from .errors import ShapeError
+
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
 
@@ -31,12 +33,12 @@ def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> 
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: vec must be a Tensor, got {type(vec).__name__}")
     if vec.ndim != 1:
-        raise ValueError(f"vector_to_parameters: vec must be 1-d, got shape {vec.shape}")
+        raise ShapeError(f"vector_to_parameters: vec must be 1-d, got shape {vec.shape}")
     params = tensor_list(parameters, "vector_to_parameters")
     total = sum(p.numel() for p in params)
     if vec.shape[0] != total:
         shapes = ", ".join(str(p.shape) for p in params)
-        raise ValueError(f"vector_to_parameters: vec has {vec.shape[0]} entries but the parameters (shapes {shapes}) "
+        raise ShapeError(f"vector_to_parameters: vec has {vec.shape[0]} entries but the parameters (shapes {shapes}) "
                          f"hold {total}")
     start = 0
     with no_grad():

@@ -17,9 +17,11 @@ class Adagrad(Optimizer):
     starts at ``initial_accumulator_value``) and ``x -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)``."""
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False) -> None:
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize,
+                        foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
         # The accumulators exist from the start (as in torch), so state_dict() shows them before any step.
         for group in self.param_groups:

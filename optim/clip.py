@@ -47,10 +47,11 @@ def _vector_norm(x: np.ndarray, norm_type: float) -> float:
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> Tensor:
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Scale the gradients of ``parameters`` in place so that their total norm (the norm of
     the per-parameter norms, of type ``norm_type``, ``inf`` for the largest entry) is at most
-    ``max_norm``. Returns the total norm before clipping, as a 0-d tensor."""
+    ``max_norm``. Returns the total norm before clipping, as a 0-d tensor. ``foreach`` (torch's
+    choice of loop) is accepted and changes nothing."""
     check_number("clip_grad_norm_", "max_norm", max_norm)
     norm_type = float(norm_type)
     if math.isnan(norm_type):
@@ -73,8 +74,9 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     return Tensor(total, dtype=dtype)
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clamp every gradient entry of ``parameters`` to ``[-clip_value, clip_value]``, in place."""
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:
+    """Clamp every gradient entry of ``parameters`` to ``[-clip_value, clip_value]``, in place
+    (``foreach`` is accepted, as in torch, and changes nothing)."""
     check_number("clip_grad_value_", "clip_value", clip_value)
     for g in _grads(parameters, "clip_grad_value_"):
         with no_grad():

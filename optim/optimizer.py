@@ -18,6 +18,14 @@ import numpy as np
 from autograd import Tensor, enable_grad, no_grad
 
 Group = dict[str, Any]
+# torch's switches between implementations of the same update, accepted so that ported
+# scripts run. ``foreach`` only picks a loop (the results are the same), so any value is fine;
+# asking for the others with True is refused, since ndgrad has none of what they need.
+_UNSUPPORTED_FLAGS = {
+    "fused": "ndgrad has no fused kernels (the default update computes the same step)",
+    "capturable": "there are no CUDA graphs to capture: ndgrad runs on the CPU",
+    "differentiable": "steps update NumPy arrays under no_grad, so they cannot be differentiated",
+}
 _SET_MESSAGE = ("parameters must come in an ordered collection (a list), not a set: a set's order changes "
                 "between runs, and state_dict refers to parameters by position")
 
@@ -29,6 +37,7 @@ class Optimizer:
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self._check_group(self.defaults)
+        self._check_flags(self.defaults)
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[Group] = []
         self._scratch: dict[tuple[np.dtype, int], np.ndarray] = {}
@@ -63,6 +72,12 @@ class Optimizer:
     # --- what subclasses supply ---------------------------------------------------------
     def _check_group(self, group: Group) -> None:
         """Raise if a hyperparameter of ``group`` is invalid (called for the defaults and every group)."""
+
+    def _check_flags(self, group: Group) -> None:
+        for flag, reason in _UNSUPPORTED_FLAGS.items():
+            if group.get(flag):
+                raise NotImplementedError(f"{type(self).__name__}: {flag}=True is not supported: {reason}; "
+                                          "leave it None or False")
 
     def _update_group(self, group: Group) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not implement _update_group (or override step)")
@@ -100,6 +115,7 @@ class Optimizer:
         for name, default in self.defaults.items():
             group.setdefault(name, default)
         self._check_group(group)
+        self._check_flags(group)
         seen: dict[int, int] = {}
         for i, p in enumerate(params):
             if id(p) in seen:
@@ -118,16 +134,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set each ``.grad`` to None (default) or fill it with zeros."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                    continue
-                if p.grad.requires_grad:  # a gradient built with create_graph: keep its values, drop its history
-                    p.grad = p.grad.detach()
-                with no_grad():
-                    p.grad.zero_()
+            zero_grads(group["params"], set_to_none)
 
     # --- the step -------------------------------------------------------------------------
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -228,6 +235,21 @@ class Optimizer:
         self.param_groups = new_groups
 
 
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Forget the gradients of ``params``: set each ``.grad`` to None, or fill it with zeros in
+    place, as torch does (the same tensor object, detached first if it carries a graph)."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+            continue
+        if p.grad.requires_grad:  # a gradient built with create_graph: keep its values, drop its history
+            p.grad = p.grad.detach()
+        with no_grad():
+            p.grad.zero_()
+
+
 # --- hyperparameter checks, shared by the optimizers ------------------------------------------
 def check_number(owner: str, name: str, value: Any, minimum: float = 0.0) -> None:
     """Refuse a hyperparameter that is not a real number at least ``minimum``."""
@@ -269,7 +291,10 @@ def _restore(value: Any) -> Any:
 
 def _restore_state(p: Tensor, name: str, value: Any) -> Any:
     if name == "step":
-        return int(np.asarray(value).item()) if isinstance(value, np.ndarray) else value
+        # torch keeps the step count as a 0-d float tensor (a Tensor once converted, an array once saved)
+        if isinstance(value, (Tensor, np.ndarray, np.generic, float)):
+            return int(np.asarray(value.data if isinstance(value, Tensor) else value).item())
+        return value
     if isinstance(value, (np.ndarray, Tensor)):
         array = np.asarray(value.data if isinstance(value, Tensor) else value)
         if array.shape != p.shape:

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd as ag
+import nn
 import optim
 
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -58,6 +59,15 @@ def test_clip_grad_norm_by_hand():
     total = optim.clip_grad_norm_([a, b], max_norm=1.0)
     assert total.item() == 5.0
     np.testing.assert_allclose(np.concatenate([a.grad.data, b.grad.data]), [0.6, 0.0, 0.8], rtol=1e-5)
+
+
+@pytest.mark.parametrize("foreach", [None, False, True])
+def test_clipping_takes_torchs_foreach_and_clips_the_same(foreach):
+    a, b = with_grads([np.array([3.0]), np.array([0.0, 4.0])], np.float64)
+    assert nn.utils.clip_grad_norm_([a, b], max_norm=1.0, foreach=foreach).item() == 5.0
+    np.testing.assert_allclose(np.concatenate([a.grad.data, b.grad.data]), [0.6, 0.0, 0.8], rtol=1e-5)
+    optim.clip_grad_value_([a, b], 0.7, foreach=foreach)
+    np.testing.assert_allclose(np.concatenate([a.grad.data, b.grad.data]), [0.6, 0.0, 0.7], rtol=1e-5)
 
 
 def test_clip_grad_norm_single_tensor_and_missing_grads():

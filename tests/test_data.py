@@ -165,7 +165,7 @@ def test_any_dataset_with_len_and_getitem():
     np.testing.assert_array_equal(np.asarray(x), [[0, 0], [1, 1], [2, 4]])
     assert label.dtype == np.int64 and label.tolist() == [0, 1, 2]
     assert extra["odd"].dtype == np.bool_ and extra["odd"].tolist() == [False, True, False]
-    assert extra["half"].dtype == np.float32 and extra["half"].tolist() == [0.0, 0.5, 1.0]
+    assert extra["half"].dtype == np.float64 and extra["half"].tolist() == [0.0, 0.5, 1.0]  # as torch
     assert [len(b[1]) for b in batches] == [3, 3, 1]
 
 
@@ -204,6 +204,25 @@ def test_default_collate_stacks_through_the_graph():
     assert a.grad.tolist() == [1.0, 1.0] and b.grad.tolist() == [2.0, 2.0]
 
 
+# Python numbers as torch's default_collate batches them: by the type of the first sample.
+NUMBERS = [([0.5, 2.0], np.float64), ([1, 2], np.int64), ([1, 2.5], np.float32), ([0.5, 2], np.float64),
+           ([True, False], np.bool_)]
+
+
+@pytest.mark.parametrize(("samples", "dtype"), NUMBERS)
+def test_default_collate_gives_python_numbers_torchs_dtypes(samples, dtype):
+    batch = default_collate(samples)
+    assert batch.dtype == dtype and batch.tolist() == samples
+
+
+def test_default_collate_of_python_numbers_matches_torch():
+    data = pytest.importorskip("torch.utils.data")
+    torch_collate = data.default_collate
+
+    for samples, _ in NUMBERS:
+        assert torch_collate(samples).numpy().dtype == default_collate(samples).dtype, samples
+
+
 @pytest.mark.parametrize(
     ("samples", "error", "pattern"),
     [
@@ -226,11 +245,24 @@ def test_default_collate_errors(samples, error, pattern):
         ({"batch_size": 2.5}, ValueError, "batch_size.*2.5"),
         ({"seed": 1, "generator": np.random.default_rng(1)}, ValueError, "not both"),
         ({"generator": 3}, TypeError, "int"),
+        ({"num_workers": -1}, ValueError, "num_workers.*-1"),
+        ({"num_workers": 1.5}, ValueError, "num_workers.*1.5"),
     ],
 )
 def test_data_loader_bad_arguments(kwargs, error, pattern):
     with pytest.raises(error, match=pattern):
         DataLoader(_indexed(4), **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"num_workers": 0, "pin_memory": True}, {"num_workers": 2, "pin_memory": False}])
+def test_data_loader_takes_torchs_worker_and_memory_arguments(kwargs):
+    # Ported scripts pass them; the batches are the same (loaded in this process, in CPU memory).
+    plain = list(DataLoader(_indexed(7), batch_size=3, shuffle=True, seed=4))
+    ported = list(DataLoader(_indexed(7), batch_size=3, shuffle=True, seed=4, **kwargs))
+    assert len(plain) == len(ported) == 3
+    for (x, y), (x2, y2) in zip(plain, ported):
+        np.testing.assert_array_equal(x.numpy(), x2.numpy())
+        np.testing.assert_array_equal(y.numpy(), y2.numpy())
 
 
 def test_data_loader_needs_a_dataset():

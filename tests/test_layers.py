@@ -463,6 +463,58 @@ def test_every_layer_over_generated_sizes(batch, n_in, n_out, length, hidden):
         assert act(seq).shape == seq.shape
     idx = ag.randint(0, n_in, (batch, length))
     assert nn.Embedding(n_in, n_out)(idx).shape == (batch, length, n_out)
+    for cell in (nn.RNNCell(n_in, n_out), nn.RNNCell(n_in, n_out, nonlinearity="relu"), nn.GRUCell(n_in, n_out)):
+        assert cell(x).shape == (batch, n_out)
+        assert cell(x[0], ag.zeros(n_out)).shape == (n_out,)
+    h, c = nn.LSTMCell(n_in, n_out)(x)
+    assert h.shape == c.shape == (batch, n_out)
+    h, c = nn.LSTMCell(n_in, n_out)(x[0], (ag.zeros(n_out), ag.zeros(n_out)))
+    assert h.shape == c.shape == (n_out,)
+
+
+# --- torch's factory arguments: device and dtype ---------------------------------------------------
+
+# Each layer that creates parameters, with an input for it.
+FACTORIES = {
+    "Linear": (lambda **kw: nn.Linear(3, 2, **kw), lambda dt: ag.ones(2, 3, dtype=dt)),
+    "BatchNorm1d": (lambda **kw: nn.BatchNorm1d(3, **kw), lambda dt: ag.randn(4, 3).to(dt)),
+    "LayerNorm": (lambda **kw: nn.LayerNorm([2, 3], **kw), lambda dt: ag.randn(4, 2, 3).to(dt)),
+    "Embedding": (lambda **kw: nn.Embedding(5, 2, padding_idx=0, **kw), lambda dt: ag.tensor([0, 4])),
+    "Conv1d": (lambda **kw: nn.Conv1d(3, 2, 2, **kw), lambda dt: ag.ones(1, 3, 4, dtype=dt)),
+    "RNNCell": (lambda **kw: nn.RNNCell(3, 2, **kw), lambda dt: ag.ones(2, 3, dtype=dt)),
+    "LSTMCell": (lambda **kw: nn.LSTMCell(3, 2, **kw), lambda dt: ag.ones(2, 3, dtype=dt)),
+    "GRUCell": (lambda **kw: nn.GRUCell(3, 2, **kw), lambda dt: ag.ones(2, 3, dtype=dt)),
+    "RNN": (lambda **kw: nn.RNN(3, 2, num_layers=2, **kw), lambda dt: ag.ones(4, 1, 3, dtype=dt)),
+    "LSTM": (lambda **kw: nn.LSTM(3, 2, bidirectional=True, **kw), lambda dt: ag.ones(4, 1, 3, dtype=dt)),
+    "GRU": (lambda **kw: nn.GRU(3, 2, batch_first=True, **kw), lambda dt: ag.ones(1, 4, 3, dtype=dt)),
+}
+
+
+def floating_state(module):
+    return {k: v for k, v in module.state_dict().items() if v.dtype.kind == "f"}
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+def test_layers_take_device_and_dtype_as_torch_does(name):
+    make, example = FACTORIES[name]
+    ag.manual_seed(5)
+    default = make()
+    assert {v.dtype for v in floating_state(default).values()} == {np.dtype(np.float32)}
+    ag.manual_seed(5)
+    double = make(device="cpu", dtype=ag.float64)
+    state = floating_state(double)
+    assert {v.dtype for v in state.values()} == {np.dtype(np.float64)}  # parameters and float buffers alike
+    for key, value in floating_state(default).items():  # the same draws, in more precision
+        np.testing.assert_allclose(state[key].numpy(), value.numpy(), rtol=1e-6, atol=1e-7)
+    out = double(example(np.float64))
+    out = out[0] if isinstance(out, tuple) else out
+    assert out.dtype == np.float64
+    for kw in ({"device": None, "dtype": "float64"}, {"device": ag.device("cpu"), "dtype": np.float64}):
+        assert {v.dtype for v in floating_state(make(**kw)).values()} == {np.dtype(np.float64)}
+    with pytest.raises(ValueError, match="'cuda:0' is not available"):
+        make(device="cuda:0")
+    with pytest.raises(TypeError, match=f"{name}: dtype must be a floating-point type.*int64"):
+        make(dtype=ag.int64)
 
 
 # --- against torch, when it is installed -------------------------------------------------------

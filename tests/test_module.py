@@ -122,6 +122,31 @@ def test_a_module_can_replace_a_plain_attribute_and_vice_versa_is_refused():
         net.extra = 5
 
 
+def test_registering_over_another_kind_of_attribute_is_refused_like_torch():
+    layer = nn.Linear(2, 3)
+    weight = layer.weight
+    # register_buffer("weight", ...) used to replace the parameter quietly.
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        layer.register_buffer("weight", ag.zeros(1))
+    assert layer.weight is weight and [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+    layer.register_buffer("steps", ag.zeros(1))
+    with pytest.raises(KeyError, match="attribute 'steps' already exists"):
+        layer.register_parameter("steps", None)
+    with pytest.raises(KeyError, match="attribute 'bias' already exists"):
+        layer.add_module("bias", nn.Identity())
+    layer.note = "a plain attribute"
+    with pytest.raises(KeyError, match="attribute 'note' already exists"):
+        layer.register_buffer("note", None)
+    with pytest.raises(KeyError, match="attribute 'forward' already exists"):
+        layer.register_buffer("forward", None)
+    # The same kind again is a re-registration, as in torch.
+    layer.register_buffer("steps", ag.ones(2))
+    layer.register_parameter("weight", Parameter(ag.zeros(3, 2)))
+    layer.add_module("inner", nn.Tanh())
+    layer.add_module("inner", nn.ReLU())
+    assert isinstance(layer.inner, nn.ReLU) and layer.steps.shape == (2,) and layer.weight is not weight
+
+
 def test_register_methods_validate_their_arguments():
     m = Module()
     with pytest.raises(TypeError, match="Parameter or None, got Tensor"):
@@ -211,10 +236,20 @@ def test_zero_grad_to_none_or_to_zeros():
     net = Net()
     net(ag.ones(4, 2)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
+    grads = [p.grad for p in net.parameters()]
     net.zero_grad(set_to_none=False)
     assert all(p.grad is not None and not np.any(p.grad.numpy()) for p in net.parameters())
+    assert all(p.grad is g for p, g in zip(net.parameters(), grads))  # zeroed in place, as torch
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
+
+
+def test_zero_grad_in_place_drops_the_history_of_a_gradient_built_with_create_graph():
+    layer = nn.Linear(2, 1)
+    layer(ag.ones(3, 2)).square().sum().backward(create_graph=True)
+    assert layer.weight.grad.requires_grad
+    layer.zero_grad(set_to_none=False)
+    assert not layer.weight.grad.requires_grad and not np.any(layer.weight.grad.numpy())
 
 
 def test_apply_visits_children_before_their_parent_like_torch():
@@ -275,6 +310,27 @@ def test_state_dict_values_are_detached_views_of_the_parameters():
     sd["gain"].fill_(5.0)
     np.testing.assert_array_equal(val(net.gain), 5.0)  # shares memory, as torch's does
     assert net.state_dict(keep_vars=True)["gain"] is net.gain
+
+
+def test_load_state_dict_takes_torchs_assign_argument():
+    net = Net()
+    assert net.load_state_dict(net.state_dict(), assign=False) == nn.IncompatibleKeys([], [])
+    with pytest.raises(NotImplementedError, match="assign=True"):
+        net.load_state_dict(net.state_dict(), assign=True)
+
+
+def test_named_parameters_and_buffers_with_every_name_of_a_shared_one():
+    shared = nn.BatchNorm1d(2)
+    seq = nn.Sequential(shared, nn.Tanh(), shared)
+    assert [n for n, _ in seq.named_parameters()] == ["0.weight", "0.bias"]
+    assert [n for n, _ in seq.named_parameters(remove_duplicate=False)] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [n for n, _ in seq.named_buffers(prefix="m", remove_duplicate=False)] == [
+        f"m.{i}.{b}" for i in (0, 2) for b in ("running_mean", "running_var", "num_batches_tracked")
+    ]
+    tied = nn.Sequential(nn.Linear(2, 2, bias=False), nn.Linear(2, 2, bias=False))
+    tied[1].weight = tied[0].weight
+    assert [n for n, _ in tied.named_parameters()] == ["0.weight"]
+    assert [n for n, _ in tied.named_parameters(remove_duplicate=False)] == ["0.weight", "1.weight"]
 
 
 def test_load_state_dict_copies_values_into_the_same_objects():
@@ -421,6 +477,29 @@ def test_sequential_with_names_setitem_append_delitem():
     assert [type(m).__name__ for m in seq] == ["Sigmoid"]
 
 
+def test_sequential_insert_extend_pop_as_torch():
+    seq = nn.Sequential(nn.ReLU(), nn.Tanh())
+    assert seq.insert(1, nn.Sigmoid()) is seq
+    assert [type(m).__name__ for m in seq] == ["ReLU", "Sigmoid", "Tanh"]
+    assert seq.insert(-1, nn.Identity()).insert(4, nn.GELU()) is seq  # before the last; at the end
+    assert [type(m).__name__ for m in seq] == ["ReLU", "Sigmoid", "Identity", "Tanh", "GELU"]
+    assert [n for n, _ in seq.named_children()] == ["0", "1", "2", "3", "4"]
+    first = seq[0]
+    assert seq.pop(0) is first and [type(m).__name__ for m in seq] == ["Sigmoid", "Identity", "Tanh", "GELU"]
+    assert [n for n, _ in seq.named_children()] == ["0", "1", "2", "3"]
+    popped = seq.pop(slice(1, 3))
+    assert isinstance(popped, nn.Sequential) and [type(m).__name__ for m in popped] == ["Identity", "Tanh"]
+    assert seq.extend([nn.Tanh(), nn.ReLU()]).append(nn.Sigmoid()) is seq
+    assert [type(m).__name__ for m in seq] == ["Sigmoid", "GELU", "Tanh", "ReLU", "Sigmoid"]
+    with pytest.raises(IndexError, match="index 6 is out of range for length 5"):
+        seq.insert(6, nn.ReLU())
+    with pytest.raises(TypeError, match="expected a Module, got int"):
+        seq.insert(0, 3)
+    named = nn.Sequential(OrderedDict(enc=nn.Tanh()))
+    with pytest.raises(ValueError, match=r"\['enc'\]"):
+        named.insert(0, nn.ReLU())
+
+
 def test_module_list():
     layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
     assert len(layers) == 3 and [n for n, _ in layers.named_parameters()][:2] == ["0.weight", "0.bias"]
@@ -434,6 +513,8 @@ def test_module_list():
     assert isinstance(layers[1:3], nn.ModuleList) and len(layers[1:3]) == 2
     del layers[0]
     assert isinstance(layers[0], nn.Linear) and [n for n, _ in layers.named_children()] == ["0", "1", "2", "3", "4"]
+    last = layers[-1]
+    assert layers.pop(-1) is last and len(layers) == 4
     with pytest.raises(IndexError, match="index 9"):
         layers[9]
 

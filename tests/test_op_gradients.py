@@ -1,7 +1,8 @@
 """Every built-in op through ``autograd.testing.check_op``: the forward against NumPy, and
 first- and second-order gradients against central differences, in float64, on generated
 shapes (broadcast pairs included) and values kept inside each op's domain and away from
-its kinks. Adding an op means adding one line to ``CASES``.
+its kinks. Adding an op means adding one line to ``CASES`` (``nn.op_table.CASES`` for the
+ops of ``nn``, which autograd's table cannot import).
 
 Exact kinks and ties are not differentiable by finite differences; the conventions there
 are pinned by fixed tests in ``test_conventions.py``. ``Scalar`` ops are checked the same way
@@ -11,7 +12,9 @@ the file.
 
 from __future__ import annotations
 
+import importlib
 import math
+import pkgutil
 
 import numpy as np
 import pytest
@@ -19,8 +22,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd as ag
+import nn
 from autograd.op_table import CASES, COVERED_BY, NONZERO, OFF_ZERO, POSITIVE, run_case
 from autograd.testing import elements
+from nn import op_table as nn_table
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES])
@@ -33,6 +38,30 @@ def test_every_function_in_ops_has_a_case():
     assert sorted(COVERED_BY) == sorted(ag.ops.__all__)
     ids = {c.name for c in CASES}
     assert {name: i for name, i in COVERED_BY.items() if i not in ids} == {}
+
+
+# --- nn's own ops (nn/op_table.py) ------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in nn_table.CASES])
+def test_nn_op_gradients(case):
+    run_case(case)
+
+
+def nn_functions():
+    """The names of every Function subclass defined in a module of nn."""
+    found = set()
+    for info in pkgutil.iter_modules(nn.__path__):
+        for value in vars(importlib.import_module(f"nn.{info.name}")).values():
+            if isinstance(value, type) and issubclass(value, ag.Function) and value.__module__.startswith("nn."):
+                found.add(value.__name__)
+    return found
+
+
+def test_every_function_in_nn_has_a_case():
+    """A Function subclass added anywhere in nn needs a line in nn/op_table.py (named in its COVERED_BY)."""
+    assert sorted(nn_table.COVERED_BY) == sorted(nn_functions())
+    ids = {c.name for c in nn_table.CASES}
+    assert {name: i for name, i in nn_table.COVERED_BY.items() if i not in ids} == {}
 
 
 # --- Scalar ops -------------------------------------------------------------------------------------

@@ -537,3 +537,120 @@ def test_same_trajectory_as_torch(name):
     for p, q in zip(ours, theirs):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12, atol=1e-14)
     assert math.isclose(opt.param_groups[0]["lr"], ref.param_groups[0]["lr"])
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adagrad", "SGD", "RMSprop"])
+def test_resumes_from_a_torch_optimizer_state_and_torch_resumes_from_ours(name):
+    # torch keeps the step count as a 0-d tensor, which used to reach Adam's update as a Tensor
+    # after conversion: TypeError: operand 'Tensor' does not support ufuncs.
+    torch = pytest.importorskip("torch")
+    from nn import checkpoint
+
+    cls, hp = getattr(optim, name), ALL_OPTIONS[name]
+    rng = np.random.default_rng(8)
+    init = [rng.normal(size=(3, 2)), rng.normal(size=4)]
+    grads = [[rng.normal(size=x.shape) for x in init] for _ in range(6)]
+
+    def steps(opt, params, gs, wrap):
+        for step_grads in gs:
+            for p, g in zip(params, step_grads):
+                p.grad = wrap(g.copy())
+            opt.step()
+
+    def torch_run(values, gs, state=None):
+        params = [torch.tensor(x, requires_grad=True) for x in values]
+        opt = getattr(torch.optim, name)(params, **hp)
+        if state is not None:
+            opt.load_state_dict(state)
+        steps(opt, params, gs, torch.tensor)
+        return [q.detach().numpy() for q in params], opt
+
+    def our_run(values, gs, state=None):
+        params = make_params(values, np.float64)
+        opt = cls(params, **hp)
+        if state is not None:
+            opt.load_state_dict(state)
+        steps(opt, params, gs, ag.tensor)
+        return [p.data.copy() for p in params], opt
+
+    six, _ = torch_run(init, grads)
+    three, torch_opt = torch_run(init, grads[:3])
+    ours, _ = our_run(three, grads[3:], checkpoint.from_torch_state_dict(torch_opt.state_dict()))
+    for a, b in zip(ours, six):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    three, our_opt = our_run(init, grads[:3])
+    theirs, _ = torch_run(three, grads[3:], checkpoint.to_torch_state_dict(our_opt.state_dict()))
+    for a, b in zip(theirs, six):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("step", [ag.tensor(3.0), np.array(3.0, dtype=np.float32), np.float32(3.0), 3.0, 3])
+def test_load_state_dict_takes_a_step_count_in_any_numeric_form(step):
+    # Without torch: the forms a step count takes in a converted torch state (a 0-d Tensor), an
+    # nn.load'ed one (a 0-d array or NumPy scalar) and JSON (a float).
+    (p,) = make_params([np.ones(3)], np.float64)
+    opt = optim.Adam([p], lr=0.1)
+    for _ in range(3):
+        p.grad = ag.tensor(np.ones(3))
+        opt.step()
+    saved = opt.state_dict()
+    saved["state"][0]["step"] = step
+    (q,) = make_params([p.data.copy()], np.float64)
+    resumed = optim.Adam([q], lr=0.1)
+    resumed.load_state_dict(saved)
+    assert resumed.state[q]["step"] == 3 and type(resumed.state[q]["step"]) is int
+    for opt_, param in ((opt, p), (resumed, q)):
+        param.grad = ag.tensor(np.ones(3))
+        opt_.step()
+    np.testing.assert_array_equal(q.data, p.data)
+
+
+# torch's switches between implementations of one update: accepted, the update unchanged.
+FLAGS = {
+    "SGD": ("foreach", "differentiable", "fused"),
+    "Adam": ("foreach", "capturable", "differentiable", "fused"),
+    "AdamW": ("foreach", "capturable", "differentiable", "fused"),
+    "RMSprop": ("foreach", "capturable", "differentiable"),
+    "Adagrad": ("foreach", "differentiable", "fused"),
+}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_torch_implementation_flags_are_accepted_and_change_nothing(name):
+    cls, hp = OPTIMIZERS[name][0], ALL_OPTIONS[name]
+    rng = np.random.default_rng(2)
+    init, grads = [rng.normal(size=(2, 3))], [[rng.normal(size=(2, 3))] for _ in range(3)]
+    off = {flag: None if flag in ("foreach", "fused") else False for flag in FLAGS[name]}
+    runs = []
+    for flags in ({}, off, {**off, "foreach": True}, dict.fromkeys(FLAGS[name], False)):
+        params = make_params(init, np.float64)
+        opt = cls(params, **hp, **flags)
+        assert all(opt.param_groups[0][f] == flags.get(f, off[f]) for f in FLAGS[name])  # kept, as torch
+        for gs in grads:
+            params[0].grad = ag.tensor(gs[0])
+            opt.step()
+        runs.append(params[0].data.copy())
+    for run in runs[1:]:
+        np.testing.assert_array_equal(run, runs[0])
+
+
+@pytest.mark.parametrize(("name", "flag"), [(n, f) for n, fs in FLAGS.items() for f in fs if f != "foreach"])
+def test_torch_implementation_flags_ndgrad_cannot_honour_are_refused(name, flag):
+    cls, p = OPTIMIZERS[name][0], ag.zeros(2, requires_grad=True)
+    with pytest.raises(NotImplementedError, match=f"{name}: {flag}=True is not supported"):
+        cls([p], **{flag: True})
+    opt = cls([p])
+    with pytest.raises(NotImplementedError, match=f"{flag}=True"):
+        opt.add_param_group({"params": [ag.zeros(2, requires_grad=True)], flag: True})
+
+
+def test_every_keyword_of_torchs_optimizers_is_accepted():
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    # decoupled_weight_decay turns torch's Adam into AdamW; ndgrad keeps the two classes apart.
+    not_taken = {"Adam": {"decoupled_weight_decay"}}
+    for name in OPTIMIZERS:
+        theirs = set(inspect.signature(getattr(torch.optim, name)).parameters)
+        ours = set(inspect.signature(getattr(optim, name)).parameters)
+        assert theirs - ours == not_taken.get(name, set()), name

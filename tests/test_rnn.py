@@ -101,18 +101,18 @@ def rng_array(rng, *shape):
 
 # --- cells: values ---------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize("batched", [True, False])
-@pytest.mark.parametrize("given_state", [True, False])
-def test_cell_matches_numpy(mode, bias, batched, given_state):
-    ag.manual_seed(1)
-    rng = np.random.default_rng(2)
-    cell = make_cell(mode, 3, 4, bias=bias).double()
+@settings(max_examples=15, deadline=None)
+@given(bias=st.booleans(), batched=st.booleans(), given_state=st.booleans(), batch=st.integers(1, 3),
+       features=st.integers(1, 4), hidden=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_cell_matches_numpy(mode, bias, batched, given_state, batch, features, hidden, seed):
+    ag.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    cell = make_cell(mode, features, hidden, bias=bias).double()
     p = numpy_params(cell)
-    n = 2 if batched else 1
-    x = rng_array(rng, n, 3)
-    h = rng_array(rng, n, 4) if given_state else np.zeros((n, 4))
-    c = rng_array(rng, n, 4) if given_state else np.zeros((n, 4))
+    n = batch if batched else 1
+    x = rng_array(rng, n, features)
+    h = rng_array(rng, n, hidden) if given_state else np.zeros((n, hidden))
+    c = rng_array(rng, n, hidden) if given_state else np.zeros((n, hidden))
     state = (h, c) if mode == "LSTM" else h
     expected = np_cell(mode, x, state, p["weight_ih"], p["weight_hh"], p.get("bias_ih"), p.get("bias_hh"))
 
@@ -144,13 +144,14 @@ def test_cell_matches_numpy(mode, bias, batched, given_state):
     batched=st.booleans(),
     bias=st.booleans(),
     given_state=st.booleans(),
+    features=st.integers(1, 4),
+    hidden=st.integers(1, 4),
     seed=st.integers(0, 2**16),
 )
 def test_layer_matches_numpy(mode, length, batch, num_layers, bidirectional, batch_first, batched, bias,
-                             given_state, seed):
+                             given_state, features, hidden, seed):
     ag.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    hidden, features = 3, 2
     layer = make_layer(mode, features, hidden, num_layers=num_layers, bias=bias, batch_first=batch_first,
                        bidirectional=bidirectional).double()
     dirs = 2 if bidirectional else 1
@@ -386,6 +387,17 @@ def test_state_dict_round_trip_gives_same_outputs():
     b.load_state_dict(a.state_dict())
     x = ag.randn(5, 2, 3)
     np.testing.assert_array_equal(a(x)[0].data, b(x)[0].data)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_flatten_parameters_is_accepted_and_changes_nothing(mode):
+    # torch scripts call it after moving a model (it packs the weights for cuDNN).
+    layer = make_layer(mode, 3, 4, num_layers=2)
+    before = {k: v.numpy().copy() for k, v in layer.state_dict().items()}
+    params = list(layer.parameters())
+    assert layer.flatten_parameters() is None
+    assert all(a is b for a, b in zip(layer.parameters(), params))
+    assert all(np.array_equal(v.numpy(), before[k]) for k, v in layer.state_dict().items())
 
 
 def test_reprs():

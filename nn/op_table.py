@@ -1,0 +1,92 @@
+"""The table of ``nn``'s own ops for ``autograd.testing.check_op``, in the format of
+``autograd/op_table.py`` (which must not import nn): one line per op, with the NumPy
+reference of its forward and the shapes, values and arguments to generate.
+
+Every ``Function`` subclass defined in ``nn`` has a line (``COVERED_BY`` names it, and
+``tests/test_op_gradients.py`` fails for a Function without one), reached through the
+public function that uses it, and checked at first and second order. Needs hypothesis.
+"""
+
+from __future__ import annotations
+
+import math
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+from hypothesis import strategies as st
+
+from autograd.op_table import OpCase, case
+from autograd.testing import elements, shapes
+
+from . import functional as F
+
+__all__ = ["CASES", "COVERED_BY"]
+
+# --- domains and arguments ---------------------------------------------------------------------
+
+PROBABILITY = elements(0.05, 0.95)  # binary cross-entropy: log p and log(1 - p) stay well conditioned
+TARGET = elements(0.0, 1.0)
+SAME_PAIR = shapes().map(lambda s: (s, s))  # an input and a target of its shape
+LOGITS = shapes(min_dims=2, max_dims=2, max_side=4)  # (N, C)
+IGNORED = -100
+
+
+def class_targets(shape, ignore=False):
+    """Class indices for logits of ``shape`` (N, C); with ``ignore``, some equal to ``IGNORED``
+    but never all (the mean over no targets is nan)."""
+    n, c = shape
+    values = st.sampled_from([IGNORED, *range(c)]) if ignore else st.integers(0, c - 1)
+    return hnp.arrays(np.int64, (n,), elements=values).filter(lambda t: (t != IGNORED).any())
+
+
+def ce_kwargs(shape):
+    return {"target": class_targets(shape, ignore=True), "reduction": st.sampled_from(["mean", "sum"])}
+
+
+# --- NumPy references --------------------------------------------------------------------------
+
+np_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def np_bce(p, y):
+    return -(y * np.log(p) + (1 - y) * np.log1p(-p))
+
+
+def np_cross_entropy(x, target, reduction):
+    shifted = x - x.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    kept = target != IGNORED
+    picked = -log_probs[np.arange(len(target)), np.where(kept, target, 0)] * kept
+    return picked.sum() / (kept.sum() if reduction == "mean" else 1)
+
+
+def np_reduce(loss, reduction):
+    return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](loss)
+
+
+# --- the table: one line per op ----------------------------------------------------------------
+
+CASES: list[OpCase] = [
+    case("erf", F.erf, np_erf),
+    case("gelu", F.gelu, lambda x: x * 0.5 * (1.0 + np_erf(x / math.sqrt(2.0)))),
+    case("softplus", F.softplus, lambda x: np.logaddexp(0.0, x)),
+    case("softplus_beta", lambda x, beta: F.softplus(x, beta), lambda x, beta: np.logaddexp(0.0, beta * x) / beta,
+         kwargs={"beta": st.sampled_from([0.5, 2.0])}),
+    case("binary_cross_entropy", lambda p, y: F.binary_cross_entropy(p, y, reduction="none"), np_bce,
+         shapes=SAME_PAIR, elements=[PROBABILITY, TARGET]),
+    case("binary_cross_entropy_weighted",
+         lambda p, y, w, reduction: F.binary_cross_entropy(p, y, w, reduction=reduction),
+         lambda p, y, w, reduction: np_reduce(np_bce(p, y) * w, reduction),
+         shapes=shapes().map(lambda s: (s, s, s)), elements=[PROBABILITY, TARGET, elements(0.1, 2.0)],
+         kwargs={"reduction": st.sampled_from(["mean", "sum", "none"])}),
+    case("binary_cross_entropy_with_logits", lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="sum"),
+         lambda x, y: np.sum((1 - y) * x + np.logaddexp(0.0, -x)), shapes=SAME_PAIR, elements=[elements(), TARGET]),
+    case("cross_entropy", lambda x, target, reduction: F.cross_entropy(x, target, reduction=reduction),
+         np_cross_entropy, shapes=LOGITS, kwargs=ce_kwargs),
+]
+
+# The case that exercises each Function subclass of nn (found by tests/test_op_gradients.py).
+COVERED_BY = {
+    "BinaryCrossEntropy": "binary_cross_entropy", "Erf": "erf", "SoftmaxCrossEntropy": "cross_entropy",
+    "Softplus": "softplus",
+}
