@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ORDER = ["scalar_mlp", "deep_chain", "mlp_step", "tiny_ops", "rnn_step", "memory"]
+ORDER = ["scalar_mlp", "deep_chain", "mlp_step", "adam_step", "tiny_ops", "rnn_step", "memory"]
 
 
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -64,6 +64,8 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, bool | N
     if "mlp_step" in results:
         add("MLP step: ndgrad / torch eager <= 1", ratio("mlp_step", "ndgrad", "torch eager"), lambda v: v <= 1)
         add("MLP step: ndgrad / NumPy <= 1.05", ratio("mlp_step", "ndgrad", "NumPy by hand"), lambda v: v <= 1.05)
+    if "adam_step" in results:
+        add("Adam step: ndgrad / NumPy <= 1.2", ratio("adam_step", "ndgrad", "NumPy by hand"), lambda v: v <= 1.2)
     if "tiny_ops" in results:
         us = by_impl(results["tiny_ops"])["ndgrad"]["us_per_op"]
         add("tiny ops: us per op < 3", us, lambda v: v < 3, "{:.2f} us")

@@ -243,6 +243,35 @@ def bench_mlp_step(repeat: int) -> list[dict[str, Any]]:
     return rows
 
 
+
+# --- Adam step alone ---------------------------------------------------------------------------
+def bench_adam_step(repeat: int) -> list[dict[str, Any]]:
+    """One optimizer step on the MLP's parameters with fixed gradients: the cost of the update
+    equations alone. Every implementation takes the same number of steps, and the "loss"
+    column is then the sum of its parameters, so an update that differs shows there."""
+    model = engine_mlp()
+    rng = np.random.default_rng(1)
+    weights = [p.data.copy() for p in model.parameters()]
+    grads = [rng.normal(0, 1e-2, w.shape).astype(np.float32) for w in weights]
+    for p, g in zip(model.parameters(), grads):
+        p.grad = ag.tensor(g)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    reference = NumpyAdam([w.copy() for w in weights])
+    impls: list[tuple[str, Any, Any]] = [
+        ("NumPy by hand", lambda: reference.step(grads), lambda: reference.params),
+        ("ndgrad", opt.step, lambda: [p.data for p in model.parameters()]),
+    ]
+    if torch is not None:
+        params = [torch.tensor(w, requires_grad=True) for w in weights]
+        for p, g in zip(params, grads):
+            p.grad = torch.from_numpy(g)
+        impls.append(("torch", torch.optim.Adam(params, lr=1e-3).step, lambda: [p.detach().numpy() for p in params]))
+    rows = []
+    for name, update, arrays in impls:
+        t = median_seconds(update, repeat)
+        rows.append(row(name, t, float(sum(a.sum(dtype=np.float64) for a in arrays()))))
+    return rows
+
 # --- tiny ops ---------------------------------------------------------------------------------
 def bench_tiny_ops(repeat: int) -> list[dict[str, Any]]:
     data = np.random.default_rng(0).standard_normal((4, 4)).astype(np.float32)
@@ -452,6 +481,7 @@ WORKLOADS = {
     "scalar_mlp": bench_scalar_mlp,
     "deep_chain": bench_deep_chain,
     "mlp_step": bench_mlp_step,
+    "adam_step": bench_adam_step,
     "tiny_ops": bench_tiny_ops,
     "rnn_step": bench_rnn_step,
 }
