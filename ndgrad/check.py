@@ -1,6 +1,7 @@
 """``ndgrad check``: every built-in op's gradients against finite differences, as a table.
 
-It runs the test suite's own table (``autograd.op_table``) through ``autograd.testing.check_op``:
+It runs the test suite's own tables (``autograd.op_table`` and ``nn.op_table``, for the ops
+``nn.functional`` defines) through ``autograd.testing.check_op``:
 forward against NumPy, first and second order against central differences, in float64.
 It needs hypothesis (``pip install 'ndgrad[test]'``).
 """
@@ -25,13 +26,16 @@ def check_all_ops(max_examples: int = 10, verbose: bool = True) -> int:
 
 def _check_all_ops(max_examples: int, verbose: bool) -> int:
     try:
-        from autograd.op_table import CASES, run_case
+        from autograd.op_table import CASES as AUTOGRAD_CASES
+        from autograd.op_table import run_case
+        from nn.op_table import CASES as NN_CASES
     except ImportError as error:
         print(f"ndgrad check needs hypothesis: pip install 'ndgrad[test]' ({error})")
         return 2
     failures = []
+    cases = [*AUTOGRAD_CASES, *NN_CASES]
     print(f"{'op':<24} {'result':<8} {'seconds':>8}")
-    for case in CASES:
+    for case in cases:
         started = time.perf_counter()
         try:
             run_case(case, max_examples=max_examples)
@@ -40,7 +44,7 @@ def _check_all_ops(max_examples: int, verbose: bool) -> int:
             failures.append((case.name, error))
             result = "FAIL"
         print(f"{case.name:<24} {result:<8} {time.perf_counter() - started:>8.2f}", flush=True)
-    print(f"\n{len(CASES) - len(failures)} of {len(CASES)} ops pass ({max_examples} examples each)")
+    print(f"\n{len(cases) - len(failures)} of {len(cases)} ops pass ({max_examples} examples each)")
     if verbose:
         for name, error in failures:
             print(f"\n--- {name}\n{error}")
