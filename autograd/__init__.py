@@ -56,6 +56,7 @@ tanh = Tensor.tanh
 sigmoid = Tensor.sigmoid
 relu = Tensor.relu
 clamp = Tensor.clamp
+clip = Tensor.clip
 maximum = Tensor.maximum
 minimum = Tensor.minimum
 pow = Tensor.pow  # noqa: A001
@@ -92,17 +93,29 @@ transpose = Tensor.transpose
 split = Tensor.split
 chunk = Tensor.chunk
 unbind = Tensor.unbind
+movedim = Tensor.movedim
+t = Tensor.t
+clone = Tensor.clone
+detach = Tensor.detach
+numel = Tensor.numel
+eq = Tensor.eq
+ne = Tensor.ne
+lt = Tensor.lt
+le = Tensor.le
+gt = Tensor.gt
+ge = Tensor.ge
+all = Tensor.all  # noqa: A001
+any = Tensor.any  # noqa: A001
 
 __all__ = [
     "AnomalyError", "Context", "Function", "GradcheckError", "RemovableHandle", "Scalar", "Tensor", "ValuesIndices",
-    "abs", "add", "amax", "amin", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "cos", "cuda",
-    "detect_anomaly", "device", "div", "dot", "draw_graph", "draw_text", "enable_grad", "exp", "eye", "flatten",
-    "float16", "float32", "float64", "from_numpy", "full", "full_like", "generator", "grad", "gradcheck",
-    "gradgradcheck", "int32", "int64", "is_anomaly_enabled", "is_grad_enabled", "linear", "linspace", "log",
-    "log_softmax",
-    "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "mul", "neg", "no_grad",
-    "norm", "ones", "ones_like", "permute", "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like",
-    "relu", "reshape", "set_grad_enabled", "sigmoid", "sin", "softmax", "split", "sqrt", "square", "squeeze",
-    "stack", "std", "sub", "sum", "tanh", "tensor", "transpose", "unbind", "unsqueeze", "var", "where", "zeros",
-    "zeros_like",
+    "abs", "add", "all", "amax", "amin", "any", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "clip",
+    "clone", "cos", "cuda", "detach", "detect_anomaly", "device", "div", "dot", "draw_graph", "draw_text",
+    "enable_grad", "eq", "exp", "eye", "flatten", "float16", "float32", "float64", "from_numpy", "full", "full_like",
+    "ge", "generator", "grad", "gradcheck", "gradgradcheck", "gt", "int32", "int64", "is_anomaly_enabled",
+    "is_grad_enabled", "le", "linear", "linspace", "log", "log_softmax", "logsumexp", "lt", "manual_seed", "matmul",
+    "max", "maximum", "mean", "min", "minimum", "mm", "movedim", "mul", "ne", "neg", "no_grad", "norm", "numel",
+    "ones", "ones_like", "permute", "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like", "relu",
+    "reshape", "set_grad_enabled", "sigmoid", "sin", "softmax", "split", "sqrt", "square", "squeeze", "stack", "std",
+    "sub", "sum", "t", "tanh", "tensor", "transpose", "unbind", "unsqueeze", "var", "where", "zeros", "zeros_like",
 ]

@@ -29,6 +29,15 @@ def _sizes(size: tuple[Any, ...]) -> tuple[int, ...]:
     return shape
 
 
+def _count(value: Any, name: str, op: str) -> int:
+    """A count argument (eye's n, linspace's steps): a non-negative int."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{op}: {name} must be non-negative, got {value}")
+    return int(value)
+
+
 def _make(data: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
     dtype = to_dtype(dtype)
     t = Tensor._wrap(data if dtype is None else data.astype(dtype, copy=False))
@@ -60,6 +69,8 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    n = _count(n, "n", "eye")
+    m = n if m is None else _count(m, "m", "eye")
     return _make(np.eye(n, m, dtype=to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
 
 
@@ -76,8 +87,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    if steps < 0:
-        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    steps = _count(steps, "steps", "linspace")
     return _make(np.linspace(start, end, steps, dtype=to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
 
 
@@ -96,6 +106,8 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None) -> Tensor:
     if high is None:
         low, high = 0, low
+    if not low < high:
+        raise ValueError(f"randint: low must be less than high, got low={low} and high={high}")
     return _make(_rng.integers(low, high, _sizes((size,))), dtype or np.int64, False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -36,27 +37,67 @@ class _GradMode:
         _state.enabled = self.prev
 
     def __call__(self, fn: F) -> F:
-        mode = self.mode
+        return _decorate(fn, self.mode)
+
+
+class _BareDecorator(_GradMode):
+    """A mode that also decorates without parentheses (``@no_grad``), as in torch."""
+
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        mode = super().__new__(cls)
+        return mode if fn is None else mode(fn)
+
+
+def _decorate(fn: F, mode: bool) -> F:
+    """``fn`` run in the mode; a generator function runs each step of its body in the mode,
+    and the code that consumes it in whatever mode it has."""
+    if not callable(fn):
+        raise TypeError(f"a grad mode decorates a function, got {type(fn).__name__} {fn!r}")
+
+    def step(resume: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        prev = _state.enabled
+        _state.enabled = mode
+        try:
+            return resume(*args, **kwargs)
+        finally:
+            _state.enabled = prev
+
+    if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = _state.enabled
-            _state.enabled = mode
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            gen = fn(*args, **kwargs)
             try:
-                return fn(*args, **kwargs)
-            finally:
-                _state.enabled = prev
+                response = step(gen.send, None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        step(gen.close)
+                        raise
+                    except BaseException as error:  # thrown in by the consumer: the body handles it
+                        response = step(gen.throw, error)
+                    else:
+                        response = step(gen.send, request)
+            except StopIteration as stop:
+                return stop.value
 
-        return wrapper  # type: ignore[return-value]
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return step(fn, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradMode):
+class no_grad(_BareDecorator):
     """Inside, no op records a graph: parameter updates, evaluation."""
 
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_BareDecorator):
     """Turn recording back on inside a ``no_grad`` block."""
 
     mode = True
@@ -70,6 +111,8 @@ class set_grad_enabled(_GradMode):
     """
 
     def __init__(self, mode: bool) -> None:
+        if callable(mode):
+            raise TypeError("set_grad_enabled(mode) takes a bool; to decorate, write @set_grad_enabled(False)")
         self.mode = bool(mode)
         self.prev = _state.enabled
         _state.enabled = self.mode

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from . import ops
 from .shapes import normalize_dim
 from .tensor import Tensor
@@ -12,7 +14,7 @@ from .tensor import Tensor
 
 def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; all other dims must match."""
-    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    ts = _sequence(tensors, "cat")
     if not ts:
         raise ValueError("cat: needs at least one tensor")
     ndim = ts[0].ndim
@@ -30,7 +32,7 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new dim."""
-    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    ts = _sequence(tensors, "stack")
     if not ts:
         raise ValueError("stack: needs at least one tensor")
     for i, t in enumerate(ts):
@@ -38,3 +40,13 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
             raise ValueError(f"stack: tensor {i} has shape {t.shape} but tensor 0 has shape {ts[0].shape}")
     axis = normalize_dim(dim, ts[0].ndim + 1, "stack")
     return cat([t.unsqueeze(axis) for t in ts], axis)
+
+
+def _sequence(tensors: Any, op: str) -> list[Tensor]:
+    # A tensor is iterable (its rows), so cat(t) would silently join t's rows: refused, as in torch.
+    if isinstance(tensors, (Tensor, np.ndarray)):
+        raise TypeError(
+            f"{op}: expected a sequence of tensors, got a single {type(tensors).__name__} of shape "
+            f"{tuple(tensors.shape)}; wrap it in a list ([t]) or pass several"
+        )
+    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]

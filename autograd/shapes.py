@@ -1,5 +1,5 @@
-"""Shape arithmetic shared by the ops: dims, keepdim shapes, broadcast reduction, and the
-messages for getting them wrong."""
+"""Shape and dtype arithmetic shared by the ops: dims, keepdim shapes, broadcast reduction,
+the messages for getting them wrong, and the dtype of a result (torch's promotion rule)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+
+DEFAULT_FLOAT = np.dtype(np.float32)
+_BOOL, _INT64 = np.dtype(np.bool_), np.dtype(np.int64)
 
 
 def normalize_dim(dim: int, ndim: int, op: str = "") -> int:
@@ -56,3 +59,62 @@ def numel(shape: tuple[int, ...]) -> int:
     for s in shape:
         n *= s
     return n
+
+
+# --- the dtype of a result ----------------------------------------------------------------------
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating
+_SCALARS = {bool: _BOOL, int: _INT64, float: DEFAULT_FLOAT}
+
+
+def _promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """torch.promote_types: the higher category wins outright (int64 and float32 give float32,
+    where NumPy widens to float64); within a category, the wider type."""
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """A group of higher priority keeps its dtype unless the lower group has a higher category."""
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return _promote_types(higher, lower)
+    return higher
+
+
+def result_dtype(*operands: Any, floating: bool = False) -> np.dtype | None:
+    """The dtype torch gives the result of an elementwise op on ``operands``.
+
+    The operands fall in three groups: tensors (or arrays) with dims, 0-d ones, and Python or
+    NumPy scalars. A group's dtype decides unless a group after it has a higher category
+    (bool < integer < floating). Scalars only bring their category, as float32 for a float and
+    int64 for an int: ``float32 tensor + np.float64(1)`` is float32, ``int tensor / 2`` too.
+    ``floating``: the op is defined on floats only (division, exp, ...), so a bool or integer
+    result becomes float32. Operands that are not numbers are left out; None if none is.
+    """
+    groups: list[np.dtype | None] = [None, None, None]
+    for x in operands:
+        dtype = _SCALARS.get(type(x))
+        if dtype is not None:
+            group = 2
+        elif isinstance(x, (bool, np.bool_)):
+            dtype, group = _BOOL, 2
+        elif isinstance(x, (int, np.integer)):
+            dtype, group = _INT64, 2
+        elif isinstance(x, (float, np.floating)):
+            dtype, group = DEFAULT_FLOAT, 2
+        else:
+            dtype = getattr(x, "dtype", None)
+            if not isinstance(dtype, np.dtype) or dtype.kind not in _CATEGORY:
+                continue
+            group = 0 if x.ndim else 1
+        before = groups[group]
+        groups[group] = dtype if before is None or before is dtype else _promote_types(before, dtype)
+    result = _combine(groups[0], _combine(groups[1], groups[2]))
+    if floating and result is not None and result.kind != "f":
+        return DEFAULT_FLOAT
+    return result

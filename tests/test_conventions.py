@@ -152,6 +152,53 @@ def test_prod_second_derivative_with_one_zero():
     np.testing.assert_array_equal(h_row.numpy(), [3.0, 0.0, 2.0])
 
 
+# --- std and norm at zero ----------------------------------------------------------------------------
+
+
+def test_std_gradient_at_zero_spread_is_zero():
+    # The root's derivative is infinite there; torch defines the gradient as 0 (not nan).
+    np.testing.assert_array_equal(grad_of(lambda x: x.std(), [1.0, 1.0, 1.0]), [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(grad_of(lambda x: ag.std(x, correction=0), [2.0, 2.0]), [0.0, 0.0])
+    # along a dim, only the row without spread gets zeros
+    np.testing.assert_allclose(grad_of(lambda x: x.std(1), [[1.0, 1.0], [3.0, 4.0]]),
+                               [[0.0, 0.0], [-np.sqrt(0.5), np.sqrt(0.5)]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("p", [2, 3, 1, float("inf")])
+def test_norm_gradient_at_a_zero_vector_is_zero(p):
+    np.testing.assert_array_equal(grad_of(lambda x: x.norm(p), [0.0, 0.0]), [0.0, 0.0])
+
+
+def test_norm_along_a_dim_with_a_zero_row():
+    np.testing.assert_allclose(grad_of(lambda x: x.norm(dim=1), [[0.0, 0.0], [3.0, 4.0]]),
+                               [[0.0, 0.0], [0.6, 0.8]], rtol=1e-6)
+
+
+def test_plain_sqrt_keeps_an_infinite_derivative_at_zero():
+    x = ag.tensor([0.0], requires_grad=True)
+    with np.errstate(divide="ignore"):
+        x.sqrt().sum().backward()
+    assert x.grad.item() == np.inf  # as in torch; only std and norm define it as 0
+
+
+def test_second_derivatives_of_std_and_norm_at_zero_are_zero():
+    # torch gives 0 for std; for norm it gives nan, from its own masking. Here both are 0.
+    for f, values in [(lambda x: x.std(), [1.0, 1.0, 1.0]), (lambda x: x.norm(), [0.0, 0.0])]:
+        x = ag.tensor(np.array(values), requires_grad=True)
+        (g,) = ag.grad(f(x), x, create_graph=True)
+        (h,) = ag.grad(g.sum(), x)
+        np.testing.assert_array_equal(g.detach().numpy(), np.zeros(len(values)))
+        np.testing.assert_array_equal(h.numpy(), np.zeros(len(values)))
+
+
+def test_std_and_norm_keep_their_derivatives_away_from_zero():
+    x = ag.tensor(np.array([1.0, 2.0, 4.0]), requires_grad=True)
+    assert ag.gradcheck(lambda t: t.std(), [x])
+    assert ag.gradgradcheck(lambda t: t.std(), [x])
+    assert ag.gradcheck(lambda t: t.norm(3), [x])
+    assert ag.gradgradcheck(lambda t: t.norm(), [x])
+
+
 # --- numerical stability -------------------------------------------------------------------------
 
 EXTREME = [-1000.0, 0.0, 1000.0]

@@ -12,6 +12,15 @@ def leaf(*shape):
     return ag.zeros(*shape, requires_grad=True)
 
 
+def assigned_requires_grad(t):
+    t.requires_grad = True  # an attribute write: checked where the tensor first enters a graph
+    return t
+
+
+def assign_grad(t, grad):
+    t.grad = grad
+
+
 def check(exception, make, *fragments):
     """``make()`` raises ``exception`` whose message contains every fragment."""
     with pytest.raises(exception) as info:
@@ -76,9 +85,14 @@ CASES = [
     ("reshape float", TypeError, lambda: ag.ones(4).reshape(2.0, 2), ["2.0"]),
     ("expand", ValueError, lambda: ag.ones(2, 3).expand(4, 3), ["(2, 3)", "(4, 3)"]),
     ("expand fewer dims", ValueError, lambda: ag.ones(2, 3).expand(3), ["(3,)", "(2, 3)"]),
+    ("expand -1 new dim", ValueError, lambda: ag.ones(3).expand(-1, 3), ["(3,)", "(-1, 3)", "size -1", "dim 0"]),
+    ("expand negative", ValueError, lambda: ag.ones(3).expand(-2), ["(3,)", "(-2,)", "size -2"]),
     ("split sections", ValueError, lambda: ag.ones(5).split([2, 2]), ["[2, 2]", "5"]),
     ("split size", ValueError, lambda: ag.ones(5).split(0), ["0"]),
     ("chunk count", ValueError, lambda: ag.ones(5).chunk(0), ["0"]),
+    ("split float", TypeError, lambda: ag.ones(3).split(1.5), ["1.5"]),
+    ("split float sections", TypeError, lambda: ag.ones(3).split([1.5, 1.5]), ["[1.5, 1.5]"]),
+    ("chunk float", TypeError, lambda: ag.ones(3).chunk(1.5), ["float", "1.5"]),
     ("flatten order", ValueError, lambda: ag.ones(2, 3, 4).flatten(2, 1), ["2", "1"]),
     ("mT of 1-D", ValueError, lambda: ag.ones(3).mT, ["(3,)"]),
     # --- cat and stack --------------------------------------------------------------------------------
@@ -88,6 +102,8 @@ CASES = [
     ("cat 0-d", ValueError, lambda: ag.cat([ag.tensor(1.0), ag.tensor(2.0)]), ["0-d"]),
     ("stack shapes", ValueError, lambda: ag.stack([ag.ones(2), leaf(3)]), ["(2,)", "(3,)", "tensor 1"]),
     ("stack empty", ValueError, lambda: ag.stack([]), ["at least one"]),
+    ("cat of a tensor", TypeError, lambda: ag.cat(ag.ones(2, 3)), ["(2, 3)", "sequence"]),
+    ("stack of a tensor", TypeError, lambda: ag.stack(ag.ones(2, 3)), ["(2, 3)", "sequence"]),
     # --- indexing ---------------------------------------------------------------------------------------
     ("index", IndexError, lambda: ag.ones(2, 3)[2], ["index 2", "size 2", "(2, 3)"]),
     ("negative index", IndexError, lambda: ag.ones(2, 3)[-3], ["index -3", "size 2"]),
@@ -107,6 +123,15 @@ CASES = [
     ("requires_grad bool", TypeError, lambda: ag.Tensor([True], requires_grad=True), ["bool"]),
     ("requires_grad zeros", TypeError, lambda: ag.zeros(2, dtype=ag.int32, requires_grad=True), ["int32"]),
     ("requires_grad_ int", TypeError, lambda: ag.arange(3).requires_grad_(), ["int64"]),
+    ("requires_grad= int", TypeError, lambda: assigned_requires_grad(ag.tensor([1, 2])) * 2.5, ["int64"]),
+    ("requires_grad= bool", TypeError, lambda: assigned_requires_grad(ag.tensor(True)).backward(), ["bool"]),
+    ("mean int", TypeError, lambda: ag.arange(3).mean(), ["mean()", "int64"]),
+    ("mean bool", TypeError, lambda: (ag.ones(2) > 0).mean(), ["mean()", "bool"]),
+    ("var int", TypeError, lambda: ag.arange(3).var(), ["var()", "int64"]),
+    ("std int", TypeError, lambda: ag.arange(3).std(0), ["std()", "int64"]),
+    ("norm int", TypeError, lambda: ag.arange(3).norm(), ["norm()", "int64"]),
+    ("grad dtype", TypeError, lambda: assign_grad(leaf(2), ag.ones(2, dtype=ag.float64)), ["float64", "float32"]),
+    ("grad not a tensor", TypeError, lambda: assign_grad(leaf(2), np.ones(2)), ["ndarray"]),
     ("bad dtype", TypeError, lambda: ag.tensor([1.0], dtype="float99"), ["'float99'"]),
     ("string data", TypeError, lambda: ag.tensor(["a", "b"]), ["<U1"]),
     ("object data", TypeError, lambda: ag.tensor([{}, None]), ["object"]),
@@ -128,6 +153,16 @@ CASES = [
     ("zeros float", TypeError, lambda: ag.zeros(2.5), ["2.5"]),
     ("arange step", ValueError, lambda: ag.arange(0, 5, 0), ["step"]),
     ("linspace steps", ValueError, lambda: ag.linspace(0, 1, -2), ["-2"]),
+    ("linspace float steps", TypeError, lambda: ag.linspace(0, 1, 2.5), ["steps", "2.5"]),
+    ("eye negative", ValueError, lambda: ag.eye(-1), ["n", "-1"]),
+    ("eye float", TypeError, lambda: ag.eye(2.5), ["n", "2.5"]),
+    ("eye negative m", ValueError, lambda: ag.eye(2, -3), ["m", "-3"]),
+    ("randint empty range", ValueError, lambda: ag.randint(5, 3, (2,)), ["low=5", "high=3"]),
+    ("randint high 0", ValueError, lambda: ag.randint(0, size=(2,)), ["low=0", "high=0"]),
+    ("grad shape", ValueError, lambda: assign_grad(leaf(2), ag.ones(3)), ["(3,)", "(2,)"]),
+    ("max along an empty dim", ValueError, lambda: ag.ones(3, 0).max(1), ["dim 1", "(3, 0)"]),
+    ("argmin along an empty dim", ValueError, lambda: ag.ones(0, 2).argmin(0), ["dim 0", "(0, 2)"]),
+    ("amax along an empty dim", ValueError, lambda: ag.ones(2, 0).amax(-1), ["dim 1", "(2, 0)"]),
     ("max empty", ValueError, lambda: ag.zeros(0).max(), ["(0,)"]),
     ("argmin empty", ValueError, lambda: ag.zeros(2, 0).argmin(), ["(2, 0)"]),
     ("clamp", ValueError, lambda: ag.ones(2).clamp(), ["min", "max"]),
@@ -141,7 +176,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "exception", "make", "fragments"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "exception", "make", "fragments"), CASES, ids=[getattr(c, "values", c)[0] for c in CASES]
+)
 def test_bad_input(name, exception, make, fragments):
     check(exception, make, *fragments)
 
@@ -182,6 +219,20 @@ def test_hooks_and_retain_grad_need_requires_grad():
     check(RuntimeError, lambda: ag.ones(2).retain_grad(), "does not require grad")
 
 
+def test_a_hook_must_be_callable():
+    check(TypeError, lambda: leaf(2).register_hook(3), "int", "3")
+    check(TypeError, lambda: (leaf(2) * 2).register_hook("g"), "str", "'g'")
+
+
+def test_requires_grad_assigned_on_an_integer_tensor_gives_no_gradient():
+    t = assigned_requires_grad(ag.tensor([1, 2]))
+    check(TypeError, lambda: (t * 2.5).sum().backward(), "int64")
+    check(TypeError, lambda: ag.grad(t.sum(), t), "int64")
+    assert t.grad is None
+    with ag.no_grad():  # nothing is recorded, so nothing is wrong
+        assert (t * 2).tolist() == [2, 4]
+
+
 def test_requires_grad_false_on_a_non_leaf():
     check(RuntimeError, lambda: (leaf(2) * 2).requires_grad_(False), "non-leaf", "MulBackward", "detach")
 
@@ -197,7 +248,7 @@ def test_inplace_on_a_leaf_that_requires_grad():
 def test_second_backward_through_freed_buffers():
     y = (leaf(2).exp() * 3).sum()
     y.backward()
-    check(RuntimeError, y.backward, "SumBackward", "retain_graph=True")
+    check(RuntimeError, y.backward, "ExpBackward", "retain_graph=True")
 
 
 def test_using_a_value_modified_in_place():

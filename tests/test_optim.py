@@ -465,8 +465,12 @@ def test_invalid_hyperparameter_in_a_group():
 
 def test_gradient_of_the_wrong_shape():
     p = ag.zeros(2, 3, requires_grad=True)
-    p.grad = ag.zeros(3, 2)
-    with pytest.raises(RuntimeError, match=r"shape \(2, 3\) has a gradient of shape \(3, 2\)"):
+    with pytest.raises(ValueError, match=r"shape \(3, 2\).*shape \(2, 3\)"):
+        p.grad = ag.zeros(3, 2)  # refused when assigned, as in torch
+    # Replacing .data after the gradient was set is still caught by the step.
+    p.grad = ag.zeros(2, 3)
+    p.data = np.zeros((3, 2), dtype=np.float32)
+    with pytest.raises(RuntimeError, match=r"shape \(3, 2\) has a gradient of shape \(2, 3\)"):
         optim.SGD([p], lr=0.1).step()
 
 

@@ -40,7 +40,11 @@ def test_explicit_dtype_wins():
     assert Tensor([1, 2], dtype=ag.float64).dtype == np.float64
     assert ag.tensor([1.5, 2.5], dtype="float64").dtype == np.float64
     assert ag.tensor([1.7], dtype=ag.int32).tolist() == [1]
-    assert ag.tensor([1.0], dtype=float).dtype == np.float32  # Python float means float32, as in torch
+    # Python types as dtypes mean what they mean in torch: float is float64, int is int64.
+    assert ag.tensor([1.0], dtype=float).dtype == np.float64
+    assert ag.tensor([1.5], dtype=int).dtype == np.int64
+    assert ag.ones(2, dtype=float).dtype == np.float64
+    assert ag.tensor([1.0]).to(float).dtype == np.float64
 
 
 def test_constructor_copies_and_from_numpy_shares():
@@ -161,6 +165,15 @@ def test_leaf_and_graph_attributes():
     assert const.is_leaf and not const.requires_grad
 
 
+def test_grad_assignment():
+    x = leaf([1.0, 2.0])
+    x.grad = ag.tensor([0.5, 0.5])
+    (x * 2).sum().backward()  # accumulates into the assigned gradient
+    assert x.grad.tolist() == [2.5, 2.5]
+    x.grad = None
+    assert x.grad is None
+
+
 def test_requires_grad_():
     t = ag.zeros(2)
     assert t.requires_grad_() is t and t.requires_grad
@@ -230,10 +243,66 @@ def test_repr_like_torch():
     assert repr(leaf([1.0, 2.0])) == "tensor([1., 2.], requires_grad=True)"
     assert repr(leaf([1.0, 2.0]) * 2) == "tensor([2., 4.], grad_fn=<MulBackward>)"
     assert repr(leaf([1.0, 2.0]).sum()) == "tensor(3., grad_fn=<SumBackward>)"
-    assert repr(ag.tensor(2.5)) == "tensor(2.5)"
     assert repr(ag.tensor([1, 2])) == "tensor([1, 2])"
     assert repr(ag.tensor(np.array([1.0, 2.0]))) == "tensor([1., 2.], dtype=float64)"
     assert repr(ag.tensor([[1.0, 2.0], [3.0, 4.0]])) == "tensor([[1., 2.],\n        [3., 4.]])"
+
+
+# Each text is what torch 2.13 prints for the same tensor (torch writes dtype=torch.float64,
+# and grad_fn=<MulBackward0>); the same width for every element, 4 decimals unless all are
+# integers, scientific notation when magnitudes span more than 1000x, over 1000 elements summarised.
+REPRS = [
+    (lambda: ag.tensor([1.5, 2.25]), "tensor([1.5000, 2.2500])"),
+    (lambda: ag.tensor(2.5), "tensor(2.5000)"),
+    (lambda: ag.tensor(3.0), "tensor(3.)"),
+    (lambda: ag.tensor([-1.5, 2.0]), "tensor([-1.5000,  2.0000])"),
+    (lambda: ag.tensor([1.5, 2.0], dtype=ag.float64), "tensor([1.5000, 2.0000], dtype=float64)"),
+    (lambda: ag.tensor([1.5, 2.0], requires_grad=True), "tensor([1.5000, 2.0000], requires_grad=True)"),
+    (lambda: ag.zeros(0, 3), "tensor([], size=(0, 3))"),
+    (lambda: ag.zeros(0), "tensor([])"),
+    (lambda: ag.zeros(2, 0, dtype=ag.float64), "tensor([], size=(2, 0), dtype=float64)"),
+    (lambda: ag.tensor([], dtype=ag.int64), "tensor([], dtype=int64)"),
+    (lambda: ag.tensor([1, 2, 300]), "tensor([  1,   2, 300])"),
+    (lambda: ag.tensor([True, False]), "tensor([ True, False])"),
+    (lambda: ag.tensor([1, 2], dtype=ag.int32), "tensor([1, 2], dtype=int32)"),
+    (lambda: ag.tensor([1e-5, 1.0]), "tensor([1.0000e-05, 1.0000e+00])"),
+    (lambda: ag.tensor([0.1, 100.0, 12345.678]), "tensor([1.0000e-01, 1.0000e+02, 1.2346e+04])"),
+    (lambda: ag.tensor([123456789.0]), "tensor([1.2346e+08])"),
+    (lambda: ag.tensor([99999.0, 100000.0]), "tensor([ 99999., 100000.])"),
+    (lambda: ag.tensor([999.5, 1000.0]), "tensor([ 999.5000, 1000.0000])"),
+    (lambda: ag.tensor([1e-3, 2e-3]), "tensor([0.0010, 0.0020])"),
+    (lambda: ag.tensor([-0.0, 0.0]), "tensor([-0., 0.])"),
+    (lambda: ag.tensor(float("nan")), "tensor(nan)"),
+    (lambda: ag.tensor([float("nan"), float("inf"), -float("inf"), 1.5]), "tensor([   nan,    inf,   -inf, 1.5000])"),
+    (lambda: ag.tensor([float("nan"), 10.0]), "tensor([nan, 10.])"),
+    (lambda: ag.tensor([[1.5, 2.0], [3.0, 4.25]]), "tensor([[1.5000, 2.0000],\n        [3.0000, 4.2500]])"),
+    (lambda: ag.arange(6.0).reshape(2, 3, 1),
+     "tensor([[[0.],\n         [1.],\n         [2.]],\n\n        [[3.],\n         [4.],\n         [5.]]])"),
+    (lambda: ag.linspace(0, 1, 12),
+     "tensor([0.0000, 0.0909, 0.1818, 0.2727, 0.3636, 0.4545, 0.5455, 0.6364, 0.7273,\n"
+     "        0.8182, 0.9091, 1.0000])"),
+    (lambda: ag.arange(2000), "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])"),
+    (lambda: ag.arange(1001.0), "tensor([   0.,    1.,    2.,  ...,  998.,  999., 1000.])"),
+    # Not `tensor([   0.,    1., ..., 1999.])`: the values span more than 1000x, so torch goes scientific.
+    (lambda: ag.arange(2000).float(),
+     "tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,\n        1.9990e+03])"),
+    (lambda: ag.arange(1200).reshape(400, 3),
+     "tensor([[   0,    1,    2],\n        [   3,    4,    5],\n        [   6,    7,    8],\n        ...,\n"
+     "        [1191, 1192, 1193],\n        [1194, 1195, 1196],\n        [1197, 1198, 1199]])"),
+    (lambda: ag.tensor([1.0] * 13, requires_grad=True),
+     "tensor([1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1., 1.],\n       requires_grad=True)"),
+    (lambda: ag.tensor([0.25] * 12, requires_grad=True),
+     "tensor([0.2500, 0.2500, 0.2500, 0.2500, 0.2500, 0.2500, 0.2500, 0.2500, 0.2500,\n"
+     "        0.2500, 0.2500, 0.2500], requires_grad=True)"),
+    (lambda: ag.tensor([0.25] * 10, dtype=ag.float64, requires_grad=True),
+     "tensor([0.2500, 0.2500, 0.2500, 0.2500, 0.2500, 0.2500, 0.2500, 0.2500, 0.2500,\n"
+     "        0.2500], dtype=float64, requires_grad=True)"),
+]
+
+
+@pytest.mark.parametrize(("make", "text"), REPRS, ids=[r[1][:40] for r in REPRS])
+def test_repr_matches_torch(make, text):
+    assert repr(make()) == text
 
 
 # --- operators ----------------------------------------------------------------------------
@@ -264,6 +333,98 @@ def test_python_scalars_keep_float32():
     x = ag.tensor([1.0, 2.0])
     for y in (x + 1, 2.0 * x, x / 3, 1 - x, x**2, 2.0**x, -x):
         assert y.dtype == np.float32
+
+
+# torch's type promotion. Each row takes the module it runs with (``m``): run with m = torch
+# (2.13), every row gives the dtype written in it. The category decides first (bool < int <
+# float); within one, tensors with dims before 0-d tensors before Python and NumPy scalars, and a
+# float scalar means float32. Ops on floats only (division, exp, ...) make integers float32.
+PROMOTION = [
+    ("int / python int", lambda m: m.arange(3) / 2, "float32"),
+    ("int + python float", lambda m: m.arange(3) + 0.5, "float32"),
+    ("python float - int", lambda m: 0.5 - m.arange(3), "float32"),
+    ("int * python int", lambda m: m.arange(3) * 2, "int64"),
+    ("int / int", lambda m: m.arange(3) / m.arange(1, 4), "float32"),
+    ("python int / int", lambda m: 1 / m.arange(1, 4), "float32"),
+    ("int ** python int", lambda m: m.arange(3) ** 2, "int64"),
+    ("int ** python float", lambda m: m.arange(3) ** 0.5, "float32"),
+    ("python float ** int", lambda m: 2.0 ** m.arange(3), "float32"),
+    ("python int ** int", lambda m: 2 ** m.arange(3), "int64"),
+    ("float32 ** int", lambda m: m.ones(3) ** m.arange(3), "float32"),
+    ("int ** float32", lambda m: m.arange(3) ** m.ones(3), "float32"),
+    ("float32 * int", lambda m: m.ones(3) * m.arange(3), "float32"),
+    ("int - float32", lambda m: m.arange(3) - m.ones(3), "float32"),
+    ("float32 * int32", lambda m: m.ones(3) * m.arange(3).int(), "float32"),
+    ("float32 + np.float64", lambda m: m.ones(3) + np.float64(1.0), "float32"),
+    ("np.float64 * float32", lambda m: np.float64(2.0) * m.ones(3), "float32"),
+    ("int + np.float64", lambda m: m.arange(3) + np.float64(1.0), "float32"),
+    ("float32 + np.int64", lambda m: m.ones(3) + np.int64(1), "float32"),
+    ("float64 + float32", lambda m: m.ones(3, dtype=m.float64) + m.ones(3), "float64"),
+    ("float16 * int", lambda m: m.ones(3, dtype=m.float16) * m.arange(3), "float16"),
+    ("float16 + python float", lambda m: m.ones(3, dtype=m.float16) + 2.5, "float16"),
+    ("float32 + 0-d float64", lambda m: m.ones(3) + m.tensor(1.0, dtype=m.float64), "float32"),
+    ("int + 0-d float64", lambda m: m.arange(3) + m.tensor(1.0, dtype=m.float64), "float64"),
+    ("0-d float64 + python float", lambda m: m.tensor(1.0, dtype=m.float64) + 1.0, "float64"),
+    ("0-d int + python float", lambda m: m.tensor(1) + 0.5, "float32"),
+    ("int32 + python int", lambda m: m.arange(3).int() + 5, "int32"),
+    ("int32 + int64", lambda m: m.arange(3).int() + m.arange(3), "int64"),
+    ("int32 + 0-d int64", lambda m: m.arange(3).int() + m.tensor(1), "int32"),
+    ("bool + bool", lambda m: (m.arange(3) > 0) + (m.arange(3) > 1), "bool"),
+    ("bool + python int", lambda m: (m.arange(3) > 0) + 1, "int64"),
+    ("bool * python float", lambda m: (m.arange(3) > 0) * 2.5, "float32"),
+    ("bool / bool", lambda m: (m.arange(3) > 0) / (m.arange(3) >= 0), "float32"),
+    ("maximum(int, float32)", lambda m: m.maximum(m.arange(3), m.ones(3)), "float32"),
+    ("minimum(float32, int)", lambda m: m.minimum(m.ones(3), m.arange(3)), "float32"),
+    ("clamp(int, python float)", lambda m: m.arange(3).clamp(0.5), "float32"),
+    ("clamp(int, python int)", lambda m: m.arange(3).clamp(1, 2), "int64"),
+    ("where(int, python float)", lambda m: m.where(m.arange(3) > 0, m.arange(3), 0.5), "float32"),
+    ("where(int, float32)", lambda m: m.where(m.arange(3) > 0, m.arange(3), m.ones(3)), "float32"),
+    ("where(python floats)", lambda m: m.where(m.arange(3) > 0, 1.0, 0.0), "float32"),
+    ("cat(int, float32)", lambda m: m.cat([m.arange(3), m.ones(3)]), "float32"),
+    ("cat(float16, int)", lambda m: m.cat([m.ones(3, dtype=m.float16), m.arange(3)]), "float16"),
+    ("stack(int, float32)", lambda m: m.stack([m.arange(3), m.ones(3)]), "float32"),
+    ("int.exp()", lambda m: m.arange(3).exp(), "float32"),
+    ("int.log()", lambda m: m.arange(1, 4).log(), "float32"),
+    ("int.sqrt()", lambda m: m.arange(3).sqrt(), "float32"),
+    ("int.sin()", lambda m: m.arange(3).sin(), "float32"),
+    ("int.cos()", lambda m: m.arange(3).cos(), "float32"),
+    ("int.tanh()", lambda m: m.arange(3).tanh(), "float32"),
+    ("int.sigmoid()", lambda m: m.arange(3).sigmoid(), "float32"),
+    ("bool.exp()", lambda m: (m.arange(3) > 0).exp(), "float32"),
+    ("int32.exp()", lambda m: m.arange(3).int().exp(), "float32"),
+    ("int.logsumexp(0)", lambda m: m.arange(3).logsumexp(0), "float32"),
+    ("float64.exp()", lambda m: m.ones(3, dtype=m.float64).exp(), "float64"),
+    ("int.abs()", lambda m: m.arange(3).abs(), "int64"),
+    ("int.relu()", lambda m: m.arange(3).relu(), "int64"),
+    ("-int", lambda m: -m.arange(3), "int64"),
+    ("int.sum()", lambda m: m.arange(3).sum(), "int64"),
+    ("int.prod()", lambda m: m.arange(3).prod(), "int64"),
+    ("int.amax()", lambda m: m.arange(3).amax(), "int64"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "dtype"), PROMOTION, ids=[r[0] for r in PROMOTION])
+def test_result_dtypes_follow_torch(name, make, dtype):
+    assert make(ag).dtype == np.dtype(dtype)
+
+
+def test_promoted_values_and_gradients():
+    np.testing.assert_array_equal((ag.arange(3) / 2).numpy(), [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(ag.arange(3).exp().numpy(), np.exp([0.0, 1.0, 2.0]).astype(np.float32))
+    x = leaf([1.0, 2.0, 3.0])
+    y = x * ag.arange(3) + np.float64(0.5) * x
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 1.5, 2.5])
+    assert y.dtype == np.float32 and x.grad.dtype == np.float32
+    c = ag.tensor(2.0, dtype=ag.float64, requires_grad=True)  # a 0-d float64 bends to the float32 tensor
+    (x * c).sum().backward()
+    assert c.grad.dtype == np.float64 and c.grad.item() == 6.0
+
+
+def test_softmax_of_integers_is_float32():
+    # torch 2.13 has no integer softmax kernel (NotImplementedError); here it is a float-only op like exp.
+    np.testing.assert_allclose(ag.arange(3).softmax(0).numpy(), ag.arange(3.0).softmax(0).numpy())
+    assert ag.arange(3).log_softmax(0).dtype == np.float32
 
 
 def test_power_forms():
@@ -426,6 +587,20 @@ FUNCTIONAL = [
     ("permute", lambda f: f(X, (1, 0)), lambda: X.T),
     ("transpose", lambda f: f(X, 0, 1), lambda: X.T),
     ("matmul", lambda f: f(X, Y.T), lambda: X @ Y.T),
+    ("clip", lambda f: f(X, -0.5, 1.0), lambda: np.clip(X, -0.5, 1.0)),
+    ("movedim", lambda f: f(X, 0, 1), lambda: X.T),
+    ("t", lambda f: f(X), lambda: X.T),
+    ("clone", lambda f: f(X), lambda: X),
+    ("detach", lambda f: f(X), lambda: X),
+    ("numel", lambda f: f(X), lambda: X.size),
+    ("eq", lambda f: f(X, 0.4), lambda: X == 0.4),
+    ("ne", lambda f: f(X, 0.4), lambda: X != 0.4),
+    ("lt", lambda f: f(X, Y), lambda: X < Y),
+    ("le", lambda f: f(X, 0.4), lambda: X <= 0.4),
+    ("gt", lambda f: f(X, Y), lambda: X > Y),
+    ("ge", lambda f: f(X, 0.4), lambda: X >= 0.4),
+    ("all", lambda f: f(X > -1.0, 1), lambda: (X > -1.0).all(1)),
+    ("any", lambda f: f(X > 1.5, 0), lambda: (X > 1.5).any(0)),
 ]
 
 
@@ -436,10 +611,12 @@ def _as_tensors(args):
 @pytest.mark.parametrize(("name", "call", "expected"), FUNCTIONAL, ids=[f[0] for f in FUNCTIONAL])
 def test_functional_forms_match_numpy_and_the_methods(name, call, expected):
     function = getattr(ag, name)
-    out = call(lambda *args: function(*_as_tensors(args)))
-    np.testing.assert_allclose(out.numpy(), expected(), rtol=1e-12, atol=1e-12)
+    out = np.asarray(call(lambda *args: function(*_as_tensors(args))))  # numel gives an int
+    want = np.asarray(expected())
+    assert out.dtype.kind == want.dtype.kind
+    np.testing.assert_allclose(out.astype(np.float64), want.astype(np.float64), rtol=1e-12, atol=1e-12)
     method = call(lambda first, *rest: getattr(ag.tensor(first), name)(*_as_tensors(rest)))
-    np.testing.assert_array_equal(method.numpy(), out.numpy())
+    np.testing.assert_array_equal(np.asarray(method), out)
 
 
 def test_functional_cat_stack_where_split_chunk():
@@ -503,6 +680,20 @@ def test_max_min_with_dim_return_values_and_indices():
     assert t.max().item() == R.max() and t.min().item() == R.min()
     assert t.argmax().item() == R.argmax()
     np.testing.assert_array_equal(t.argmin(0, keepdim=True).numpy(), R.argmin(0)[None])
+
+
+def test_max_min_along_a_dim_of_an_empty_tensor_give_empty_results():
+    values, indices = ag.ones(0, 3).max(1)
+    assert values.shape == (0,) and indices.shape == (0,) and indices.dtype == np.int64
+    out = ag.ones(0, 3).min(1, keepdim=True)
+    assert out.values.shape == (0, 1) and out.indices.shape == (0, 1)
+    assert ag.ones(0, 3).amax(1).shape == (0,) and ag.ones(0, 3).argmax(1).shape == (0,)
+
+
+def test_amax_and_amin_of_integers_with_ties():
+    t = ag.tensor([[3, 3, 1], [2, 5, 5]])
+    assert t.amax(1).tolist() == [3, 5] and t.amax().item() == 5 and t.amin(1).tolist() == [1, 2]
+    assert t.amax().dtype == np.int64
 
 
 def test_prod_with_dim():
