@@ -12,7 +12,7 @@ import gc
 from collections.abc import Sequence
 from typing import Any
 
-from .anomaly import check_gradients
+from .anomaly import check_gradients, note_backward_error
 from .anomaly import state as _anomaly
 from .function import Context, Variable
 from .grad_mode import _state
@@ -43,6 +43,7 @@ def run_backward(
     # them), a list with one slot per output otherwise; None while nothing has arrived.
     buffers: dict[Context, Any] = {}
     ready: list[Context] = []
+    node: Context | None = None  # the one being backpropagated, for anomaly mode's error notes
     prev = _state.enabled
     _state.enabled = create_graph
     # NOTE: the walk allocates many short-lived objects and makes no reference cycles, but
@@ -106,6 +107,12 @@ def run_backward(
                         ready.append(target)
                 elif g is not None:
                     _deliver_to_leaf(target, g, create_graph, capture, captured)
+    except Exception as error:
+        # Costs nothing until something fails: then, in anomaly mode, say which op's backward it
+        # was and where the user created that op.
+        if _anomaly.enabled and node is not None:
+            note_backward_error(error, node)
+        raise
     finally:
         _state.enabled = prev
         if collecting:

@@ -298,7 +298,7 @@ class Function:
         ctx._freed = False
         ctx._out_cls = out_cls
         if _anomaly.enabled:
-            ctx._anomaly_site = creation_site()
+            ctx._anomaly_site = creation_site(args)
         try:
             out = cls.forward(ctx, *raw, **kwargs)
         except (ValueError, IndexError, TypeError) as error:

@@ -14,24 +14,25 @@ from .device import CPU, split_to_args
 from .engine import run_backward
 from .function import Context, Variable
 from .grad_mode import _state
-from .shapes import normalize_dim, normalize_dims, numel
+from .shapes import DEFAULT_FLOAT, normalize_dim, normalize_dims, numel, result_dtype
 
-DEFAULT_FLOAT = np.dtype(np.float32)
 _new = object.__new__
 
 
 def to_dtype(dtype: Any) -> np.dtype | None:
-    """Accept NumPy dtypes, their names and Python types (``float`` is float32, as in torch)."""
+    """Accept NumPy dtypes, their names and Python types: ``float`` is float64 and ``int``
+    int64, as in torch (only data without a dtype defaults to float32)."""
     if dtype is None:
         return None
-    if dtype is float:
-        return DEFAULT_FLOAT
     if dtype is int:
         return np.dtype(np.int64)
     try:
-        return np.dtype(dtype)
+        result = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{dtype!r} is not a dtype (use e.g. autograd.float32, 'float64' or np.int64)") from None
+    if result.kind not in "biuf":
+        raise TypeError(f"a tensor cannot have dtype {result} ({dtype!r}): bool, integer and floating-point ones only")
+    return result
 
 
 def as_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -75,13 +76,17 @@ class Tensor(Variable):
     float32, NumPy arrays keep their dtype; only floating tensors can require grad.
     """
 
-    __slots__ = ("__weakref__", "_hooks", "_output_nr", "_vc", "data", "grad", "grad_fn", "requires_grad")
+    # NOTE: ``requires_grad`` is a plain slot, read by the engine for every argument of every op
+    # (a property would cost ~60 ns a read, a few percent of a small op). Setting it to True
+    # on an integer tensor by assignment is therefore caught where it would first matter:
+    # when the tensor enters a graph (``_edge``) or starts one (``backward``).
+    __slots__ = ("__weakref__", "_grad", "_hooks", "_output_nr", "_vc", "data", "grad_fn", "requires_grad")
     __array_ufunc__ = None  # makes `ndarray op Tensor` defer to the Tensor's reflected operator
     __hash__ = object.__hash__  # comparisons return tensors, so hash by identity as torch does
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self.data = as_array(data, dtype)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn: Context | None = None
         self._output_nr = 0
         self._vc: list[int] | None = None
@@ -96,7 +101,7 @@ class Tensor(Variable):
         # (Parameter) are plain tensors. A staticmethod: it is called for every op.
         t = _new(Tensor)
         t.data = data if type(data) is np.ndarray else np.asarray(data)
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t.requires_grad = grad_fn is not None
         t._output_nr = output_nr
@@ -106,7 +111,13 @@ class Tensor(Variable):
 
     # --- what the engine asks of a value ---------------------------------------------
     def _edge(self) -> tuple[Any, int, Any, Any]:
-        return (self.grad_fn or self, self._output_nr, self.data.shape, self.data.dtype)
+        data = self.data
+        node = self.grad_fn
+        if node is None:
+            if data.dtype.kind != "f":  # `t.requires_grad = True` on an integer tensor
+                raise _integer_grad_error(data.dtype)
+            node = self
+        return (node, self._output_nr, data.shape, data.dtype)
 
     @staticmethod
     def _zeros(shape: tuple[int, ...], dtype: Any) -> Tensor:
@@ -121,21 +132,23 @@ class Tensor(Variable):
             ) from None
 
     def _accumulate_grad(self, g: Tensor, create_graph: bool) -> None:
+        # The slot, not the checking ``grad`` setter: g has this tensor's shape and dtype.
+        grad = self._grad
         if create_graph:
-            if self.grad is not None:
-                self.grad = self.grad + g
+            if grad is not None:
+                self._grad = grad + g
             else:
                 # g itself only if it is part of the graph (later sums then make new tensors):
                 # otherwise it may be shared (Add hands one gradient to both inputs) or a
                 # read-only broadcast view, and a later backward would add into it in place.
-                self.grad = g if g.requires_grad else Tensor._wrap(np.array(g.data, copy=True))
-        elif self.grad is None:
+                self._grad = g if g.requires_grad else Tensor._wrap(np.array(g.data, copy=True))
+        elif grad is None:
             # A copy: the upstream gradient or another leaf may hold the same array.
-            self.grad = Tensor._wrap(np.array(g.data, copy=True))
-        elif self.grad.requires_grad or self.grad.data.shape != self.data.shape:
-            self.grad = Tensor._wrap(self.grad.data + g.data)
+            self._grad = Tensor._wrap(np.array(g.data, copy=True))
+        elif grad.requires_grad or grad.data.shape != self.data.shape:
+            self._grad = Tensor._wrap(grad.data + g.data)
         else:
-            self.grad.data += g.data
+            grad.data += g.data
 
     def _seed_grad(self, gradient: Any) -> Tensor:
         if gradient is None:
@@ -166,6 +179,28 @@ class Tensor(Variable):
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # Refused here, as torch does, rather than inside NumPy at the next accumulation or update.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"a gradient must be a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise ValueError(
+                    f"cannot assign a gradient of shape {value.shape} to a tensor of shape {self.shape}; "
+                    "the shapes must be equal"
+                )
+            if value.dtype != self.dtype:
+                raise TypeError(
+                    f"cannot assign a gradient of dtype {value.dtype} to a tensor of dtype {self.dtype}; "
+                    f"convert it first (.to({self.dtype}))"
+                )
+        self._grad = value
 
     @property
     def T(self) -> Tensor:  # noqa: N802
@@ -235,15 +270,29 @@ class Tensor(Variable):
         return int(self.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
-        extra = []
-        if self.dtype not in (DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(np.bool_)):
-            extra.append(f"dtype={self.dtype}")
+        # As torch prints: an empty tensor shows its size, and its dtype unless float32.
+        suffixes = []
+        if self.data.size == 0:
+            body = "[]"
+            if self.ndim != 1:
+                suffixes.append(f"size={self.shape}")
+            if self.dtype != DEFAULT_FLOAT:
+                suffixes.append(f"dtype={self.dtype}")
+        else:
+            body = _format_array(self.data)
+            if self.dtype not in (DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(np.bool_)):
+                suffixes.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
-            extra.append(f"grad_fn={self.grad_fn!r}")
+            suffixes.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
-            extra.append("requires_grad=True")
-        return "tensor(" + ", ".join([body, *extra]) + ")"
+            suffixes.append("requires_grad=True")
+        text = "tensor(" + body
+        line = len(text) - text.rfind("\n") + 1
+        for suffix in suffixes:  # on the last line while it fits in the line width
+            wraps = line + len(suffix) + 2 > _LINEWIDTH
+            text += (",\n" + " " * len("tensor(") if wraps else ", ") + suffix
+            line = (len("tensor(") if wraps else line + 2) + len(suffix)
+        return text + ")"
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if self.grad_fn is not None:
@@ -253,7 +302,7 @@ class Tensor(Variable):
                 )
             return self
         if requires_grad and self.dtype.kind != "f":
-            raise TypeError(f"only floating-point tensors can require grad, this one has dtype {self.dtype}")
+            raise _integer_grad_error(self.dtype)
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -310,6 +359,8 @@ class Tensor(Variable):
                 f"backward() on a tensor of shape {self.shape} that does not require grad: none of the "
                 "tensors it was computed from has requires_grad=True (or it was computed under no_grad)"
             )
+        if self.grad_fn is None and self.dtype.kind != "f":
+            raise _integer_grad_error(self.dtype)
         g = self._seed_grad(gradient)
         run_backward([self], [g], create_graph if retain_graph is None else retain_graph, create_graph)
 
@@ -324,6 +375,8 @@ class Tensor(Variable):
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not callable(hook):
+            raise TypeError(f"register_hook needs a function hook(grad), got {type(hook).__name__} {hook!r}")
         if not self.requires_grad:
             raise RuntimeError("register_hook() on a tensor that does not require grad")
         if self.grad_fn is None:
@@ -338,35 +391,41 @@ class Tensor(Variable):
         return RemovableHandle(hooks, hook)
 
     # --- arithmetic --------------------------------------------------------------------
+    # Operands go through _pair, which casts them to the result dtype torch would give.
     def __add__(self, other: Any) -> Tensor:
-        return ops.Add.apply(self, _operand(other))
+        return ops.Add.apply(*_pair(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return ops.Add.apply(_operand(other), self)
+        a, b = _pair(self, other)
+        return ops.Add.apply(b, a)
 
     def __sub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(self, _operand(other))
+        return ops.Sub.apply(*_pair(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(_operand(other), self)
+        a, b = _pair(self, other)
+        return ops.Sub.apply(b, a)
 
     def __mul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(self, _operand(other))
+        return ops.Mul.apply(*_pair(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(_operand(other), self)
+        a, b = _pair(self, other)
+        return ops.Mul.apply(b, a)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(self, _operand(other))
+        return ops.Div.apply(*_pair(self, other, floating=True))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(_operand(other), self)
+        a, b = _pair(self, other, floating=True)
+        return ops.Div.apply(b, a)
 
     def __pow__(self, other: Any) -> Tensor:
-        return ops.Pow.apply(self, _operand(other))
+        return ops.Pow.apply(*_pair(self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return ops.Pow.apply(_operand(other), self)
+        a, b = _pair(self, other)
+        return ops.Pow.apply(b, a)
 
     def __matmul__(self, other: Any) -> Tensor:
         return self.matmul(other)
@@ -388,6 +447,8 @@ class Tensor(Variable):
     neg = __neg__
 
     def matmul(self, other: Any) -> Tensor:
+        if not _is_real(other):
+            raise _foreign_error(other, f"matmul of a tensor of shape {self.shape}: ")
         return ops.Matmul.apply(self, _operand(other))
 
     def dot(self, other: Any) -> Tensor:
@@ -415,13 +476,18 @@ class Tensor(Variable):
 
     def norm(self, p: float = 2.0, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The p-norm over ``dim`` (all elements by default): (sum |x|^p)^(1/p), or max |x| for p = inf."""
+        _require_floating(self, "norm")
+        if isinstance(p, str):
+            if p != "fro":
+                raise ValueError(f"norm: p must be a number, inf or 'fro' (the 2-norm of the elements), got {p!r}")
+            p = 2
         if p == float("inf"):
             return self.abs().amax(dim, keepdim)
-        if p == 2:
-            return (self * self).sum(dim, keepdim).sqrt()
         if not p > 0:
             raise ValueError(f"norm: p must be positive or inf, got {p}")
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        return _root((self * self if p == 2 else self.abs() ** p).sum(dim, keepdim), p)
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The largest values over one dim or several; ties share the gradient evenly."""
@@ -433,15 +499,18 @@ class Tensor(Variable):
 
     def _extreme(self, dim: Any, keepdim: bool, op: str, sign: float) -> Tensor:
         axes = normalize_dims(dim, self.ndim, op)
-        if self.data.size == 0:
-            raise ValueError(f"{op}() of an empty tensor of shape {self.shape}")
+        self._check_nonempty(axes, op)
+        pick = np.max if sign > 0 else np.min
+        if self.dtype.kind != "f":  # no gradient to split, and the weights below are fractions
+            return Tensor._wrap(np.asarray(pick(self.data, axis=axes, keepdims=keepdim)))
         # The extreme as a weighted sum with constant weights: 1/k on each of the k tied
         # extreme elements of a slice, 0 elsewhere. Its value is the extreme, its gradient
         # splits evenly among ties (as torch's amax/amin), and it needs no rule of its own.
-        pick = np.max if sign > 0 else np.min
-        tied = self.data == pick(self.data, axis=axes, keepdims=True)
+        # A NaN is the extreme of its slice, as np.max has it.
+        tied = (self.data == pick(self.data, axis=axes, keepdims=True)) | np.isnan(self.data)
         weights = tied / np.sum(tied, axis=axes, keepdims=True, dtype=self.dtype)
-        return (self * weights.astype(self.dtype, copy=False)).sum(dim, keepdim)
+        # NOTE: the others are selected away before the weighting: an inf times its weight 0 is nan.
+        return (self.where(tied, 0.0) * weights.astype(self.dtype, copy=False)).sum(dim, keepdim)
 
     # Comparisons and logic: results are bool tensors outside the graph.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -482,29 +551,30 @@ class Tensor(Variable):
         return Tensor._wrap(np.all(self.data, axis=normalize_dims(dim, self.ndim, "all"), keepdims=keepdim))
 
     # --- elementwise math -------------------------------------------------------------
+    # Ops defined on floats only take integer and bool tensors as float32, as torch does.
     def exp(self) -> Tensor:
-        return ops.Exp.apply(self)
+        return ops.Exp.apply(_floating(self))
 
     def log(self) -> Tensor:
-        return ops.Log.apply(self)
+        return ops.Log.apply(_floating(self))
 
     def sqrt(self) -> Tensor:
-        return ops.Sqrt.apply(self)
+        return ops.Sqrt.apply(_floating(self))
 
     def abs(self) -> Tensor:
         return ops.Abs.apply(self)
 
     def sin(self) -> Tensor:
-        return ops.Sin.apply(self)
+        return ops.Sin.apply(_floating(self))
 
     def cos(self) -> Tensor:
-        return ops.Cos.apply(self)
+        return ops.Cos.apply(_floating(self))
 
     def tanh(self) -> Tensor:
-        return ops.Tanh.apply(self)
+        return ops.Tanh.apply(_floating(self))
 
     def sigmoid(self) -> Tensor:
-        return ops.Sigmoid.apply(self)
+        return ops.Sigmoid.apply(_floating(self))
 
     def relu(self) -> Tensor:
         return ops.Relu.apply(self)
@@ -512,15 +582,15 @@ class Tensor(Variable):
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         if min is None and max is None:
             raise ValueError("clamp() needs min, max or both")
-        return ops.Clamp.apply(self, _operand(min), _operand(max))
+        return ops.Clamp.apply(*_promoted((self, min, max)))
 
     clip = clamp
 
     def maximum(self, other: Any) -> Tensor:
-        return ops.Maximum.apply(self, _operand(other))
+        return ops.Maximum.apply(*_pair(self, other))
 
     def minimum(self, other: Any) -> Tensor:
-        return ops.Minimum.apply(self, _operand(other))
+        return ops.Minimum.apply(*_pair(self, other))
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """``self`` where ``condition`` holds, else ``other`` (as ``torch.Tensor.where``)."""
@@ -531,12 +601,14 @@ class Tensor(Variable):
         return ops.Sum.apply(self, normalize_dims(dim, self.ndim, "sum"), keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        _require_floating(self, "mean")
         n = self._count(dim, "mean")
         return self.sum(dim, keepdim) * (1.0 / n if n else float("nan"))  # the mean of nothing is nan
 
     def var(
         self, dim: Any = None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
     ) -> Tensor:
+        _require_floating(self, "var")
         if unbiased is not None:
             correction = int(unbiased)
         centered = self - self.mean(dim, keepdim=True)
@@ -547,11 +619,23 @@ class Tensor(Variable):
     def std(
         self, dim: Any = None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
     ) -> Tensor:
-        return self.var(dim, correction=correction, keepdim=keepdim, unbiased=unbiased).sqrt()
+        _require_floating(self, "std")
+        return _root(self.var(dim, correction=correction, keepdim=keepdim, unbiased=unbiased), 2)
 
     def _count(self, dim: Any, op: str) -> int:
         axes = normalize_dims(dim, self.ndim, op)
         return self.data.size if axes is None else numel(tuple(self.shape[a] for a in axes))
+
+    def _check_nonempty(self, axes: tuple[int, ...] | None, op: str) -> None:
+        """An extreme needs an element in each slice it reduces: refuse a reduced dim of size 0
+        (or, reducing everything, an empty tensor); other empty dims give empty results, as in torch."""
+        if axes is None or self.ndim == 0:
+            if self.data.size == 0:
+                raise ValueError(f"{op}() of an empty tensor of shape {self.shape}")
+            return
+        for a in axes:
+            if self.shape[a] == 0:
+                raise ValueError(f"{op}(): dim {a} of shape {self.shape} has size 0, so it has no {op} to take")
 
     def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         axis = None if dim is None else normalize_dim(dim, self.ndim, "prod")
@@ -568,11 +652,11 @@ class Tensor(Variable):
     def _select(self, fn: type[ops.Max], dim: int | None, keepdim: bool, op: str) -> Any:
         if isinstance(dim, Tensor):
             raise TypeError(f"{op}(tensor) compares elementwise in torch; use maximum()/minimum() here")
-        if self.data.size == 0:
-            raise ValueError(f"{op}() of an empty tensor of shape {self.shape}")
         if dim is None:
+            self._check_nonempty(None, op)
             return fn.apply(self, None, False)
         axis = normalize_dim(dim, self.ndim, op)
+        self._check_nonempty((axis,), op)
         if self.ndim == 0:  # its one element, at index 0
             return ValuesIndices(*fn.apply(self.reshape(1), 0, False))
         return ValuesIndices(*fn.apply(self, axis, keepdim))
@@ -584,21 +668,21 @@ class Tensor(Variable):
         return self._arg(np.argmin, dim, keepdim, "argmin")
 
     def _arg(self, pick: Any, dim: int | None, keepdim: bool, op: str) -> Tensor:
-        if self.data.size == 0:
-            raise ValueError(f"{op}() of an empty tensor of shape {self.shape}")
         if dim is None:
+            self._check_nonempty(None, op)
             return Tensor._wrap(np.asarray(pick(self.data), dtype=np.int64))
         axis = normalize_dim(dim, self.ndim, op)
+        self._check_nonempty((axis,), op)
         return Tensor._wrap(pick(self.data, axis=axis, keepdims=keepdim).astype(np.int64))
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return ops.LogSumExp.apply(self, normalize_dims(dim, self.ndim, "logsumexp"), keepdim)
+        return ops.LogSumExp.apply(_floating(self), normalize_dims(dim, self.ndim, "logsumexp"), keepdim)
 
     def softmax(self, dim: int) -> Tensor:
-        return ops.Softmax.apply(self, normalize_dim(dim, self.ndim, "softmax"))
+        return ops.Softmax.apply(_floating(self), normalize_dim(dim, self.ndim, "softmax"))
 
     def log_softmax(self, dim: int) -> Tensor:
-        return ops.LogSoftmax.apply(self, normalize_dim(dim, self.ndim, "log_softmax"))
+        return ops.LogSoftmax.apply(_floating(self), normalize_dim(dim, self.ndim, "log_softmax"))
 
     # --- shape -------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
@@ -646,11 +730,12 @@ class Tensor(Variable):
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         a = normalize_dim(dim0, self.ndim, "transpose")
         b = normalize_dim(dim1, self.ndim, "transpose")
-        if self.ndim == 0:
+        if a == b:
             return self
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
-        return self.permute(*axes)
+        # Already a valid permutation: no need for permute's checks (mT is hot in backward).
+        return ops.Permute.apply(self, tuple(axes))
 
     def movedim(self, source: int, destination: int) -> Tensor:
         src = normalize_dim(source, self.ndim, "movedim")
@@ -666,6 +751,10 @@ class Tensor(Variable):
         lead = len(sizes) - self.ndim
         if lead < 0:
             raise ValueError(f"expand: shape {sizes} has fewer dims than the tensor's shape {self.shape}")
+        for i, s in enumerate(sizes):
+            if s < -1 or (s == -1 and i < lead):
+                why = "a new leading dim needs its size" if i < lead else "-1 keeps a size; no other may be negative"
+                raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes}: size {s} at dim {i} ({why})")
         shape = tuple(self.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
         for i, n in enumerate(self.shape):
             if n != 1 and n != shape[lead + i]:
@@ -679,7 +768,11 @@ class Tensor(Variable):
 
     def sum_to_shape(self, shape: Sequence[int]) -> Tensor:
         """Sum over the dims that broadcasting added or stretched, to get ``shape`` back."""
+        if not isinstance(shape, (tuple, list)) or not all(isinstance(n, (int, np.integer)) for n in shape):
+            raise TypeError(f"sum_to_shape: shape must be a tuple of ints, got {type(shape).__name__} {shape!r}")
         shape = tuple(shape)
+        if any(n < 0 for n in shape):
+            raise ValueError(f"sum_to_shape: shape {shape} has a negative size")
         return self if shape == self.shape else ops.SumToShape.apply(self, shape)
 
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
@@ -687,7 +780,13 @@ class Tensor(Variable):
             raise ValueError("split() of a 0-d tensor: there is no dim to split along")
         axis = normalize_dim(dim, self.ndim, "split")
         n = self.shape[axis]
-        if isinstance(split_size_or_sections, int):
+        sections = split_size_or_sections
+        if isinstance(sections, bool) or not (
+            isinstance(sections, (int, np.integer))
+            or (isinstance(sections, (list, tuple)) and all(isinstance(s, (int, np.integer)) for s in sections))
+        ):
+            raise TypeError(f"split: needs an int split size or a sequence of int sizes, got {sections!r}")
+        if isinstance(split_size_or_sections, (int, np.integer)):
             if split_size_or_sections <= 0:
                 raise ValueError(f"split: split size must be positive, got {split_size_or_sections}")
             sizes = [min(split_size_or_sections, n - i) for i in range(0, n, split_size_or_sections)] or [0]
@@ -706,6 +805,8 @@ class Tensor(Variable):
         return ops.Unbind.apply(self, normalize_dim(dim, self.ndim, "unbind"))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool):
+            raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__} {chunks!r}")
         if chunks <= 0:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
         if self.ndim == 0:
@@ -732,6 +833,9 @@ class Tensor(Variable):
     def _records_inplace(self, op: str, *others: Any) -> bool:
         """Whether an in-place op must be recorded; refuses to modify a leaf that requires grad
         or memory that cannot be written (a broadcast view made by expand)."""
+        for other in others:
+            if not _is_real(other):
+                raise _foreign_error(other, f"{op} on a tensor of shape {self.shape}: ")
         if not self.data.flags.writeable:
             raise RuntimeError(
                 f"{op}: this tensor of shape {self.shape} is read-only (a broadcast view, made by expand, "
@@ -825,6 +929,95 @@ class Tensor(Variable):
         return self
 
 
+# --- printing, as torch prints ------------------------------------------------------------------
+_PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = 4, 1000, 3, 80
+
+
+def _format_array(data: np.ndarray) -> str:
+    """The body of a tensor's repr in torch's format: one width for all elements; floats as
+    integers with a point (``1.``) when all are integral, else with 4 decimals, or in scientific
+    notation when their magnitudes span more than 1000x (or exceed 1e8, or go below 1e-4);
+    more than 1000 elements summarised by the first and last 3 along each dim."""
+    summarize = data.size > _THRESHOLD
+    format_value, width = _value_formatter(_summarized(data) if summarize else data)
+    return _format_nested(data, format_value, width, len("tensor("), summarize)
+
+
+def _value_formatter(data: np.ndarray) -> tuple[Callable[[Any], str], int]:
+    """How to print each element, and the width they share (nan and inf may exceed it)."""
+    values = data.reshape(-1)
+    if data.dtype.kind != "f":
+        width = max(len(str(v)) for v in values.tolist())
+        return (lambda v: str(v).rjust(width)), width
+    finite = values[np.isfinite(values) & (values != 0)].astype(np.float64)
+    if finite.size == 0:
+        mode, width = "int", 1
+    else:
+        big, small = np.abs(finite).max(), np.abs(finite).min()
+        integral = bool(np.all(finite == np.ceil(finite)))
+        scientific = big / small > 1000.0 or big > 1.0e8 or (not integral and small < 1.0e-4)
+        mode = "sci" if scientific else "int" if integral else "fixed"
+        formatted = [_format_float(v, mode) for v in finite.tolist()]
+        width = max(len(f) for f in formatted)
+    return (lambda v: _format_float(v, mode).rjust(width)), width
+
+
+def _format_float(value: float, mode: str) -> str:
+    if mode == "sci":
+        return f"{value:.{_PRECISION}e}"
+    if mode == "fixed":
+        return f"{value:.{_PRECISION}f}"
+    return f"{value:.0f}" + ("" if np.isinf(value) or np.isnan(value) else ".")
+
+
+def _summarized(data: np.ndarray) -> np.ndarray:
+    """The elements a summarised repr shows: the first and last few along each dim."""
+    for axis, n in enumerate(data.shape):
+        if n > 2 * _EDGEITEMS:
+            keep = np.r_[0:_EDGEITEMS, n - _EDGEITEMS : n]
+            data = np.take(data, keep, axis=axis)
+    return data
+
+
+def _format_nested(
+    data: np.ndarray, format_value: Callable[[Any], str], width: int, indent: int, summarize: bool
+) -> str:
+    """One dim at a time: elements wrapped at the line width, rows one to a line, blocks of
+    higher dims apart by blank lines, and ``...`` for what a summary leaves out."""
+    if data.ndim == 0:
+        return format_value(data.item())
+    n = data.shape[0]
+    shown = [*range(_EDGEITEMS), None, *range(n - _EDGEITEMS, n)] if summarize and n > 2 * _EDGEITEMS else range(n)
+    if data.ndim == 1:
+        items = data.tolist()
+        parts = [" ..." if i is None else format_value(items[i]) for i in shown]
+        per_line = max(1, (_LINEWIDTH - indent) // (width + 2))
+        lines = [", ".join(parts[k : k + per_line]) for k in range(0, len(parts), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    slices = [
+        "..." if i is None else _format_nested(data[i], format_value, width, indent + 1, summarize) for i in shown
+    ]
+    return "[" + ("," + "\n" * (data.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
+
+
+def _root(x: Tensor, n: float) -> Tensor:
+    """``x ** (1 / n)`` for ``x >= 0``, with gradient 0 where ``x`` is 0: the end of std and the
+    p-norms, whose gradient torch defines as 0 at zero spread and at a zero vector.
+
+    NOTE: the root's derivative is infinite at 0, and the chain rule would multiply it by the
+    zero gradient of the sum of squares into NaN. So the root is taken of ``x`` with its zeros
+    replaced by 1, and those results replaced by 0: no gradient reaches a replaced element,
+    to any order, and the rule needs no op of its own. (Plain ``sqrt`` keeps inf at 0.)
+    """
+    nonzero = x.data != 0
+    safe = x.where(nonzero, 1.0)
+    return (safe.sqrt() if n == 2 else safe ** (1.0 / n)).where(nonzero, 0.0)
+
+
+def _integer_grad_error(dtype: np.dtype) -> TypeError:
+    return TypeError(f"only floating-point tensors can require grad, this one has dtype {dtype}")
+
+
 def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Variable) else x
 
@@ -834,8 +1027,92 @@ def _operand(x: Any) -> Any:
     return Tensor(x) if type(x) in (list, tuple) else x
 
 
+def _pair(a: Tensor, b: Any, floating: bool = False) -> Any:
+    """``a`` and its operand ``b``, cast to the dtype torch gives their result (see
+    ``result_dtype``); ``floating`` for division. The early returns are the common cases in
+    which NumPy already gives that dtype: no cast, and only a type check or two."""
+    try:
+        dtype = a.data.dtype
+    except AttributeError:  # a functional form given a number or an array first: ag.maximum(0, t)
+        return _promoted((a, b), floating)
+    kind = type(b)
+    if kind is float:
+        if dtype.kind == "f":
+            return a, b
+    elif kind is int:
+        if not floating or dtype.kind == "f":
+            return a, b
+    elif isinstance(b, Tensor):
+        if b.data.dtype is dtype and (not floating or dtype.kind == "f"):
+            return a, b
+    elif kind is np.ndarray and (b.dtype is dtype or b.dtype.kind == "b") and (not floating or dtype.kind == "f"):
+        return a, b
+    return _promoted((a, b), floating)
+
+
+def _promoted(operands: Sequence[Any], floating: bool = False) -> list[Any]:
+    """``operands`` of one op, cast so that NumPy computes the dtype torch gives its result.
+
+    Python scalars stay as they are (NumPy treats them as weak, as torch does) and NumPy scalars
+    become Python ones, so that a float32 tensor + np.float64(1) stays float32. Only operands of
+    another kind than the result, or wider, are cast (tensors differentiably, arrays as constants):
+    a narrower float is widened by NumPy itself, with no extra node in the graph."""
+    values = [
+        Tensor(x) if type(x) in (list, tuple) else x.item() if isinstance(x, np.generic) else x for x in operands
+    ]
+    for x in values:
+        if not _is_real(x):
+            shapes = [tuple(v.shape) for v in values if isinstance(v, (Tensor, np.ndarray))]
+            raise _foreign_error(x, f"operands of shapes {shapes}: ")
+    dtype = result_dtype(*values, floating=floating)
+    if dtype is None:
+        return values
+    for i, x in enumerate(values):
+        if isinstance(x, (Tensor, np.ndarray)):
+            own = x.dtype
+            if own != dtype and (own.kind != dtype.kind or own.itemsize > dtype.itemsize):
+                values[i] = x.to(dtype) if isinstance(x, Tensor) else x.astype(dtype)
+    return values
+
+
+def _floating(t: Tensor) -> Tensor:
+    """``t`` as the input of an op defined on floats only: bool and integer tensors become float32."""
+    try:
+        if t.data.dtype.kind == "f":
+            return t
+    except AttributeError:  # not a tensor (ag.exp(2.0)): the op itself says what it needs
+        return t
+    return _promoted((t,), floating=True)[0]
+
+
+def _require_floating(t: Tensor, op: str) -> None:
+    """Refuse, as torch does, to guess the dtype of a statistic (mean, var, norm) of integers."""
+    if t.dtype.kind != "f":
+        raise TypeError(
+            f"{op}() needs a floating-point tensor, got dtype {t.dtype}; convert it first, e.g. .float().{op}()"
+        )
+
+
 def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _is_real(x: Any) -> bool:
+    """Whether an operand is one a tensor could hold: not a complex number, a string or an object,
+    which are refused where they enter an op (NumPy would make a complex or object result, or fail
+    with a message of its own). None passes: an op that takes it (clamp) says what it means."""
+    if x is None or isinstance(x, (Variable, bool, int, float)):
+        return True
+    if type(x) in (list, tuple):
+        try:
+            x = np.asarray(x)
+        except ValueError:  # ragged: the op says what is wrong with it
+            return True
+    return isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "biuf"
+
+
+def _foreign_error(x: Any, context: str) -> TypeError:
+    return TypeError(f"{context}tensors hold bool, integer and floating-point numbers only, not {_describe(x)}")
 
 
 def _describe(x: Any) -> str:
@@ -848,9 +1125,12 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
     """Sizes given as f(2, 3) or f((2, 3)) or f([2, 3])."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape):
-        raise TypeError(f"sizes must be ints, got {shape}")
-    return tuple(int(s) for s in shape)
+    for s in shape:
+        if type(s) is not int:  # the common case costs one test per size
+            if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+                raise TypeError(f"sizes must be ints, got {shape}")
+            return tuple(int(s) for s in shape)
+    return shape
 
 
 def _index(index: Any, shape: tuple[int, ...]) -> Any:
@@ -912,9 +1192,10 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     cond = np.asarray(_raw(condition))
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
-    a, b = _operand(input), _operand(other)
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
+    if isinstance(other, Tensor) and not isinstance(input, Tensor):
+        b, a = _pair(other, input)
+    else:
+        a, b = _pair(_as_tensor(input), other)
     return ops.Where.apply(cond, a, b)
 
 

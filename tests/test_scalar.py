@@ -190,3 +190,39 @@ def test_bad_operands_are_type_errors(make, names):
         make()
     for name in names:
         assert name in str(info.value)
+
+
+def test_poles_and_overflow_follow_ieee_as_tensors_do():
+    # inf and nan with a RuntimeWarning, as NumPy (and so a Tensor) gives them; never a
+    # ZeroDivisionError, OverflowError or complex number from Python's float arithmetic.
+    cases = [
+        (lambda: 1 / Scalar(0.0), math.inf),
+        (lambda: Scalar(-1.0) / 0.0, -math.inf),
+        (lambda: Scalar(0.0) / Scalar(0.0), math.nan),
+        (lambda: Scalar(0.0) ** -1, math.inf),
+        (lambda: Scalar(-1.0) ** 0.5, math.nan),
+        (lambda: Scalar(10.0) ** 400, math.inf),
+        (lambda: Scalar(0.0).log(), -math.inf),
+    ]
+    for make, expected in cases:
+        with pytest.warns(RuntimeWarning):
+            y = make()
+        assert type(y.data) is float
+        assert y.data == expected or (math.isnan(expected) and math.isnan(y.data))
+
+
+@pytest.mark.parametrize(
+    ("f", "expected"),
+    [(lambda x: x**0.5, math.inf), (lambda x: x.log(), math.inf), (lambda x: 1.0 / x, -math.inf)],
+)
+def test_derivatives_at_a_pole_are_infinite(f, expected):
+    x = Scalar(0.0)
+    with pytest.warns(RuntimeWarning):
+        f(x).backward()
+    assert type(x.grad) is float and x.grad == expected
+
+
+def test_relu_blocks_a_nan_from_upstream():
+    x = Scalar(-1.0)
+    (x.relu() * math.nan).backward()  # relu passes nothing back at x < 0, not 0 * nan
+    assert x.grad == 0.0

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
+from ..shapes import numel
 
 
 class Matmul(Function):
@@ -36,8 +37,9 @@ class Matmul(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
         if a.ndim == 1 and b.ndim == 1:
-            return g * b, g * a
+            return (g * b if needs[0] else None), (g * a if needs[1] else None)
         # Work with matrices: restore the dims the 1-D promotion removed from g.
         a_vec, b_vec = a.ndim == 1, b.ndim == 1
         if a_vec:
@@ -45,11 +47,11 @@ class Matmul(Function):
         if b_vec:
             g = g.unsqueeze(-1)
         ga = gb = None
-        if ctx.needs_input_grad[0]:
+        if needs[0]:
             ga = g @ (b.unsqueeze(-1) if b_vec else b).mT
             if a_vec:
                 ga = ga.squeeze(-2)
-        if ctx.needs_input_grad[1]:
+        if needs[1]:
             gb = (a.unsqueeze(0) if a_vec else a).mT @ g
             if b_vec:
                 gb = gb.squeeze(-1)
@@ -75,7 +77,9 @@ class Linear(Function):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
         gx = g @ w if needs[0] else None
-        rows = g.reshape(-1, g.shape[-1]) if needs[1] or needs[2] else None
-        gw = rows.mT @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        # NOTE: explicit row counts, not -1, which a tensor with no elements leaves undetermined.
+        n = numel(g.shape[:-1])
+        rows = g.reshape(n, g.shape[-1]) if needs[1] or needs[2] else None
+        gw = rows.mT @ x.reshape(n, x.shape[-1]) if needs[1] else None
         gb = rows.sum(0) if needs[2] else None
         return gx, gw, gb

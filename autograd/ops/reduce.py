@@ -13,6 +13,7 @@ import numpy as np
 
 from ..function import Function
 from ..shapes import keepdim_shape
+from .elementwise import select
 from .shape import Expand, Reshape
 
 
@@ -48,12 +49,13 @@ class Max(Function):
         ctx.shape, ctx.axes = a.shape, (None if axis is None else (axis,))
         if axis is None:
             out = a.reshape(-1)[cls._pick(a)]
-            tied = a == out
-            ctx.weight = tied / np.array(np.count_nonzero(tied), dtype=a.dtype)
+            ctx.picked = tied = (a == out) | np.isnan(a)  # a NaN is the max, as argmax has it
+            ctx.share = np.array(1.0 / np.count_nonzero(tied), dtype=a.dtype)
             return np.asarray(out).reshape(keepdim_shape(a.shape, None) if keepdim else ())
         idx = np.expand_dims(cls._pick(a, axis=axis), axis)
         values = np.take_along_axis(a, idx, axis)
-        ctx.weight = np.arange(a.shape[axis]).reshape([-1 if i == axis else 1 for i in range(a.ndim)]) == idx
+        ctx.picked = np.arange(a.shape[axis]).reshape([-1 if i == axis else 1 for i in range(a.ndim)]) == idx
+        ctx.share = None
         if not keepdim:
             values, idx = values.squeeze(axis), idx.squeeze(axis)
         ctx.mark_non_differentiable(idx)
@@ -61,7 +63,9 @@ class Max(Function):
 
     @staticmethod
     def backward(ctx: Any, g: Any, g_idx: Any = None) -> Any:
-        return _unreduce(g, ctx) * ctx.weight, None, None
+        # Selected, not multiplied by a 0/1 weight: a NaN for the max stays off the other elements.
+        g = _unreduce(g, ctx)
+        return select(ctx.picked, g if ctx.share is None else g * ctx.share), None, None
 
 
 class Min(Max):

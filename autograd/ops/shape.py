@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
-from ..shapes import reduced_axes
+from ..shapes import reduced_axes, result_dtype
+from .elementwise import select
 
 
 class Reshape(Function):
@@ -119,8 +120,9 @@ class SetItem(Function):
         if ctx.needs_input_grad[1]:
             selected = g[ctx.index]
             won = getattr(ctx, "won", None)
-            gv = _assigned_gradient(selected if won is None else selected * won, ctx.value_shape)
-        return g * keep, gv, None
+            gv = _assigned_gradient(selected if won is None else select(won, selected), ctx.value_shape)
+        # Selected, not multiplied by a mask: a NaN for an overwritten element stays out of ``a``.
+        return select(keep, g), gv, None
 
 
 def _assigned_gradient(g: Any, shape: tuple[int, ...]) -> Any:
@@ -137,7 +139,8 @@ class Cat(Function):
         *arrays, axis = arrays_and_axis
         ctx.axis = axis
         ctx.bounds = np.cumsum([0] + [x.shape[axis] for x in arrays]).tolist()
-        return np.concatenate(arrays, axis=axis)
+        # torch's dtype (int64 and float32 give float32); the engine casts each gradient back.
+        return np.concatenate(arrays, axis=axis, dtype=result_dtype(*arrays))
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
