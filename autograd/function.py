@@ -60,6 +60,14 @@ class Variable:
         raise NotImplementedError
 
 
+
+def data_of(x: Any) -> Any:
+    """The array (or float) inside a graph value, anything else as it is.
+
+    NOTE: not ``getattr(x, "data", x)``: an ndarray's ``.data`` is a memoryview, and
+    ``memoryview == array`` is one bool (a comparison of buffers), not an elementwise one."""
+    return x.data if isinstance(x, Variable) else x
+
 class Context:
     """One recorded op: the ``ctx`` of its Function, and the ``grad_fn`` of its outputs.
 
@@ -242,8 +250,8 @@ class Function:
         out_cls = None
         raw = []
         if _state.enabled:
-            # Edges are made as the arguments are read: an argument that requires grad
-            # means the op is recorded, so none of this is wasted.
+            # Edges are made as the arguments are read: only for an argument that requires
+            # grad, which means the op is recorded, so no edge is made in vain.
             record = False
             needs = []
             edges = []

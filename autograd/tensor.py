@@ -13,7 +13,7 @@ from . import ops
 from .device import CPU, split_to_args
 from .engine import run_backward
 from .formatting import LINEWIDTH, format_array
-from .function import Context, Variable
+from .function import Context, Variable, data_of
 from .grad_mode import _state
 from .shapes import DEFAULT_FLOAT, normalize_dim, normalize_dims, numel, result_dtype
 
@@ -515,22 +515,22 @@ class Tensor(Variable):
 
     # Comparisons and logic: results are bool tensors outside the graph.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._wrap(self.data == _raw(other))
+        return Tensor._wrap(self.data == data_of(other))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._wrap(self.data != _raw(other))
+        return Tensor._wrap(self.data != data_of(other))
 
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data < _raw(other))
+        return Tensor._wrap(self.data < data_of(other))
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data <= _raw(other))
+        return Tensor._wrap(self.data <= data_of(other))
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data > _raw(other))
+        return Tensor._wrap(self.data > data_of(other))
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data >= _raw(other))
+        return Tensor._wrap(self.data >= data_of(other))
 
     def __invert__(self) -> Tensor:
         if self.dtype.kind not in "biu":
@@ -538,10 +538,10 @@ class Tensor(Variable):
         return Tensor._wrap(~self.data)
 
     def __and__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data & _raw(other))
+        return Tensor._wrap(self.data & data_of(other))
 
     def __or__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data | _raw(other))
+        return Tensor._wrap(self.data | data_of(other))
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
@@ -825,7 +825,7 @@ class Tensor(Variable):
             self._become(ops.SetItem.apply(self, _operand(value), index), "__setitem__")
         else:
             try:
-                self.data[index] = _raw(value)
+                self.data[index] = data_of(value)
             except (ValueError, IndexError) as e:
                 raise type(e)(f"__setitem__ on a tensor of shape {self.shape}: {e}") from None
             self._bump()
@@ -883,7 +883,7 @@ class Tensor(Variable):
             before.requires_grad = self.requires_grad
             return self._become(fn.apply(before, _operand(other)), op)
         try:
-            ufunc(self.data, _raw(other), out=self.data, casting="same_kind")
+            ufunc(self.data, data_of(other), out=self.data, casting="same_kind")
         except (ValueError, TypeError) as e:
             kind = TypeError if isinstance(e, TypeError) else ValueError  # not NumPy's UFunc*Error subclasses
             raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype {self.dtype} "
@@ -910,8 +910,8 @@ class Tensor(Variable):
 
     def fill_(self, value: Any) -> Tensor:
         if self._records_inplace("fill_", value):
-            return self._become(ops.Fill.apply(self, _raw(value)), "fill_")
-        self.data.fill(_raw(value))
+            return self._become(ops.Fill.apply(self, data_of(value)), "fill_")
+        self.data.fill(data_of(value))
         self._bump()
         return self
 
@@ -922,9 +922,9 @@ class Tensor(Variable):
         if self._records_inplace("copy_", src):
             return self._become(ops.CopyFrom.apply(self, _operand(src)), "copy_")
         try:
-            self.data[...] = _raw(src)
+            self.data[...] = data_of(src)
         except ValueError:
-            shape = np.shape(_raw(src))
+            shape = np.shape(data_of(src))
             raise ValueError(f"copy_: source of shape {shape} does not broadcast to {self.shape}") from None
         self._bump()
         return self
@@ -946,10 +946,6 @@ def _root(x: Tensor, n: float) -> Tensor:
 
 def _integer_grad_error(dtype: np.dtype) -> TypeError:
     return TypeError(f"only floating-point tensors can require grad, this one has dtype {dtype}")
-
-
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Variable) else x
 
 
 def _operand(x: Any) -> Any:
@@ -1119,7 +1115,7 @@ def _check_index(items: list[Any], shape: tuple[int, ...]) -> None:
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elements of ``input`` where ``condition`` holds, else of ``other``."""
-    cond = np.asarray(_raw(condition))
+    cond = np.asarray(data_of(condition))
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     if isinstance(other, Tensor) and not isinstance(input, Tensor):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, Variable
+from ..function import Function, Variable, data_of
 
 
 class Add(Function):
@@ -263,18 +263,12 @@ class Clamp(Function):
         # out = min(max(a, lo), hi), ties going to a: find where each element came from, in the
         # output's shape (bounds may broadcast a). With lo > hi every element is hi, as in torch.
         x = np.broadcast_to(a.data, g.shape)
-        highest = x if lo is None else np.where(x >= _raw(lo), x, _raw(lo))
-        from_hi = np.zeros(g.shape, dtype=bool) if hi is None else highest > _raw(hi)
-        from_lo = np.zeros(g.shape, dtype=bool) if lo is None else (x < _raw(lo)) & ~from_hi
+        highest = x if lo is None else np.where(x >= data_of(lo), x, data_of(lo))
+        from_hi = np.zeros(g.shape, dtype=bool) if hi is None else highest > data_of(hi)
+        from_lo = np.zeros(g.shape, dtype=bool) if lo is None else (x < data_of(lo)) & ~from_hi
         glo = select(from_lo, g) if ctx.needs_input_grad[1] else None
         ghi = select(from_hi, g) if ctx.needs_input_grad[2] else None
         return select(~(from_hi | from_lo), g), glo, ghi
-
-
-def _raw(x: Any) -> Any:
-    # NOTE: not getattr(x, "data", x): an ndarray's .data is a memoryview, and `memoryview == array`
-    # is one bool (a comparison of buffers), not an elementwise comparison.
-    return x.data if isinstance(x, Variable) else x
 
 
 def select(keep: Any, g: Any) -> Any:
@@ -291,7 +285,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         a, b = ctx.saved_tensors
-        return _split_ties(g, _raw(a), _raw(b))
+        return _split_ties(g, data_of(a), data_of(b))
 
 
 class Minimum(Function):
@@ -303,7 +297,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         a, b = ctx.saved_tensors
-        return _split_ties(g, _raw(b), _raw(a))
+        return _split_ties(g, data_of(b), data_of(a))
 
 
 def _split_ties(g: Any, winner: Any, loser: Any) -> tuple[Any, Any]:
