@@ -78,8 +78,7 @@ class Context:
 
     # Engine fields that most nodes never set live in __dict__, with these class defaults.
     __slots__ = (
-        "__dict__", "__weakref__", "_freed", "_out_cls", "_saved", "_to_save", "function", "needs_input_grad",
-        "next_edges",
+        "__dict__", "__weakref__", "_freed", "_out_cls", "_saved", "function", "needs_input_grad", "next_edges",
     )
     _n_outputs = 1
     _output_meta: list[tuple[Any, Any]] | None = None
@@ -88,18 +87,18 @@ class Context:
     _retained: dict[int, Any] | None = None
 
     # Made by Function.apply, which sets every slot: the op's class (``function``), which
-    # inputs need a gradient, the edges, what forward saved (``_to_save``, then resolved into
-    # ``_saved``), whether backward freed it, and the class of the values it produces.
+    # inputs need a gradient, the edges, what forward saved (as forward gave it, then resolved
+    # into entries once forward has returned), whether backward freed it, and the class of
+    # the values it produces.
     function: type[Function]
     needs_input_grad: tuple[bool, ...]
     next_edges: tuple[Any, ...]
-    _to_save: tuple[Any, ...]
-    _saved: tuple[tuple[Any, ...], ...] | None
+    _saved: tuple[Any, ...] | None
     _freed: bool
 
     # --- the ctx API, used inside forward and backward -----------------------------
     def save_for_backward(self, *values: Any) -> None:
-        self._to_save = values
+        self._saved = values
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Outputs (arrays returned by forward) that never carry a gradient, such as indices."""
@@ -301,7 +300,6 @@ class Function:
         ctx.function = cls
         ctx.needs_input_grad = tuple(needs)
         ctx.next_edges = tuple(edges)
-        ctx._to_save = ()
         ctx._saved = ()
         ctx._freed = False
         ctx._out_cls = out_cls
@@ -325,9 +323,8 @@ class Function:
             if type(out) is np.ndarray and out.base is not None:
                 _share_version(result, out, args)
             outputs, out = (result,), (out,)
-        if ctx._to_save:
-            ctx._saved = _resolve_saved(ctx._to_save, args, out, outputs)
-            ctx._to_save = ()
+        if ctx._saved:
+            ctx._saved = _resolve_saved(ctx._saved, args, out, outputs)
         return result
 
 
@@ -351,6 +348,9 @@ def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
     return value
 
 
+_NOTHING = ("const", None)
+
+
 def _resolve_saved(
     to_save: tuple[Any, ...], args: tuple[Any, ...], raw_out: tuple[Any, ...], outputs: tuple[Any, ...]
 ) -> tuple[tuple[Any, ...], ...]:
@@ -362,7 +362,7 @@ def _resolve_saved(
     n = len(args)
     for k, item in enumerate(to_save):
         if item is None:
-            saved.append(("const", None))
+            saved.append(_NOTHING)
             continue
         for i, o in enumerate(raw_out):
             if item is o:

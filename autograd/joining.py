@@ -39,7 +39,7 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
         if t.shape != ts[0].shape:
             raise ValueError(f"stack: tensor {i} has shape {t.shape} but tensor 0 has shape {ts[0].shape}")
     axis = normalize_dim(dim, ts[0].ndim + 1, "stack")
-    return cat([t.unsqueeze(axis) for t in ts], axis)
+    return ops.Stack.apply(*ts, axis)
 
 
 def _sequence(tensors: Any, op: str) -> list[Tensor]:

@@ -403,8 +403,8 @@ COVERED_BY = {
     "Maximum": "maximum", "Min": "min_dim",
     "Minimum": "minimum", "Mul": "mul", "Neg": "neg", "Permute": "permute", "Pow": "pow_tensor", "Prod": "prod",
     "Relu": "relu", "Reshape": "reshape", "SetItem": "setitem", "Sigmoid": "sigmoid", "Sin": "sin",
-    "Softmax": "softmax", "Sqrt": "sqrt", "Sub": "sub", "Sum": "sum", "SumToShape": "sum_to_shape", "Tanh": "tanh",
-    "Where": "where", "Unbind": "unbind",
+    "Softmax": "softmax", "Sqrt": "sqrt", "Stack": "stack", "Sub": "sub", "Sum": "sum", "SumToShape": "sum_to_shape",
+    "Tanh": "tanh", "Where": "where", "Unbind": "unbind",
     # the derivatives of sigmoid and tanh as ops of their own: checked by their second order
     "SigmoidGrad": "sigmoid", "TanhGrad": "tanh",
 }

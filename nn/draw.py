@@ -29,7 +29,7 @@ from .module import Module
 from .rnn import RNNBase
 
 # The part of the first time step that was computed before the loop (the input projection of
-# every step at once, W_hh transposed) is recognised by being used by the third and later steps;
+# every step at once) is recognised by being used by the third and later steps;
 # the second step alone cannot tell it from the state carried over from the first.
 MIN_STEPS = 3
 
@@ -265,11 +265,10 @@ def _time_steps(call: _Call) -> list[Group]:
     interior = {id(m) for m in group.members}
     chains = []
     for node in group.members:
-        if type(node) is Context and node.name() == "CatBackward":
-            stacked = _inputs(node)
-            elements = [_unsqueezed(x) for x in stacked]
+        if type(node) is Context and node.name() == "StackBackward":
+            elements = _inputs(node)
             if len(elements) == length:
-                chain = _chain(elements, interior, [node, *(x for x, e in zip(stacked, elements) if x is not e)])
+                chain = _chain(elements, interior, [node])
                 if chain is not None:
                     chains.append(chain)
     # The stack of the final states of three or more layers also reads as a chain (each layer
@@ -304,15 +303,6 @@ def _time_steps(call: _Call) -> list[Group]:
         for t, step in zip(chain.times, chain.steps):
             groups.append(Group(f"{name}[t={t}]", step, parent=parent, kind=f"{kind} step"))
     return groups
-
-
-def _unsqueezed(node: Any) -> Any:
-    """Stacking unsqueezes each value first (a reshape): the step's output is behind it."""
-    if type(node) is Context and node.name() == "ReshapeBackward":
-        inputs = _inputs(node)
-        if len(inputs) == 1:
-            return inputs[0]
-    return node
 
 
 def _chain(elements: list[Any], interior: set[int], stacking: list[Any]) -> _Chain | None:

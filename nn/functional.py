@@ -1,11 +1,12 @@
 """``nn.functional``: layers and losses as functions of tensors (``import nn.functional as F``).
 
 Everything here is composed from Tensor operations, so gradients of every order come for
-free. Four ops have a derivative rule of their own and are ``Function`` subclasses defined
+free. Five ops have a derivative rule of their own and are ``Function`` subclasses defined
 here: ``Erf`` (NumPy has no erf), ``Softplus`` (log(1 + e^x) without overflow),
-``BinaryCrossEntropy`` (whose gradient must stay finite where a probability is exactly 0 or 1)
-and ``SoftmaxCrossEntropy`` (the common cross-entropy as one node). Each has a line in
-``nn/op_table.py``, which checks it at first and second order.
+``BinaryCrossEntropy`` (whose gradient must stay finite where a probability is exactly 0 or 1),
+``SoftmaxCrossEntropy`` (the common cross-entropy as one node) and ``ElmanTanh`` (the step of
+a tanh RNN as one node). Each has a line in ``nn/op_table.py``, which checks it at first and
+second order.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 import autograd as ag
 from autograd import Function, Tensor
+from autograd.ops import TanhGrad
 
 from .conv import conv1d  # defined beside Conv1d; re-exported so that F.conv1d works as in torch
 from .errors import DomainError, DtypeError, IndexRangeError, ShapeError
@@ -136,9 +138,11 @@ class SoftmaxCrossEntropy(Function):
     def forward(ctx: Any, x: Any, t: Any, ignore_index: int, mean: bool) -> Any:
         kept = t != ignore_index
         safe = np.where(kept, t, 0)
-        shifted = x - np.max(x, axis=1, keepdims=True)  # NOTE: shifted, so exp never overflows
-        log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-        picked = log_probs[np.arange(x.shape[0]), safe]
+        # log softmax(x)[t] = (x[t] - max) - log(sum(exp(x - max))): shifted, so exp never
+        # overflows; only the picked entries of the first term are computed.
+        top = x.max(axis=1, keepdims=True)
+        total = np.exp(x - top).sum(axis=1)
+        picked = (x[np.arange(x.shape[0]), safe] - top[:, 0]) - np.log(total)
         count = np.count_nonzero(kept) if mean else 1
         # The mean of nothing (every target ignored) is nan, as torch's.
         scale = np.asarray(1.0 / count if count else np.nan, dtype=x.dtype)
@@ -151,6 +155,26 @@ class SoftmaxCrossEntropy(Function):
     def backward(ctx: Any, g: Any) -> Any:
         (x,) = ctx.saved_tensors
         return (x.softmax(1) - ctx.onehot) * (ctx.weight * g), None, None, None
+
+
+class ElmanTanh(Function):
+    """tanh(xw + h W^T): one step of a tanh RNN, given the projection xw of its input (biases
+    included), the state h (N, H) and W_hh (H, H), as one node. Composed it takes three nodes
+    at every time step (a linear, an add, a tanh); the backward is the same products, with
+    tanh's derivative as the op TanhGrad, so it is differentiable again."""
+
+    @staticmethod
+    def forward(ctx: Any, xw: Any, h: Any, w: Any) -> Any:
+        out = np.tanh(xw + np.matmul(h, w.T))
+        needs = ctx.needs_input_grad
+        ctx.save_for_backward(out, h if needs[2] else None, w if needs[1] else None)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        out, h, w = ctx.saved_tensors
+        dz = TanhGrad.apply(g, out)
+        return dz, (dz @ w if w is not None else None), (dz.mT @ h if h is not None else None)
 
 
 def erf(input: Any) -> Tensor:  # noqa: A002
@@ -218,6 +242,39 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ShapeError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
     return ag.linear(input, weight, bias)
+
+
+def rnn_tanh_cell(
+    input: Tensor,  # noqa: A002
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
+    """One step of a tanh RNN on a batch, h' = tanh(input W_ih^T + b_ih + hx W_hh^T + b_hh), as
+    torch's ``rnn_tanh_cell``: input (N, input_size), hx (N, hidden_size), W_ih (hidden_size,
+    input_size), W_hh (hidden_size, hidden_size). ``nn.RNNCell`` and ``nn.RNN`` compute their
+    tanh steps this way."""
+    if w_hh.ndim != 2 or w_hh.shape[0] != w_hh.shape[1]:
+        raise ShapeError(f"rnn_tanh_cell: w_hh must be square (hidden_size, hidden_size), got shape {w_hh.shape}")
+    if input.ndim != 2:
+        raise ShapeError(f"rnn_tanh_cell: input must be a batch (N, input_size), got shape {input.shape}")
+    if hx.shape != (input.shape[0], w_hh.shape[0]):
+        raise ShapeError(
+            f"rnn_tanh_cell: hx must have shape (N, hidden_size) = {(input.shape[0], w_hh.shape[0])} for input "
+            f"{input.shape} and w_hh {w_hh.shape}, got {hx.shape}"
+        )
+    if w_ih.shape != (w_hh.shape[0], input.shape[1]):
+        raise ShapeError(
+            f"rnn_tanh_cell: w_ih must be (hidden_size, input_size) = {(w_hh.shape[0], input.shape[1])} for input "
+            f"{input.shape} and w_hh {w_hh.shape}, got shape {w_ih.shape}"
+        )
+    for name, b in (("b_ih", b_ih), ("b_hh", b_hh)):
+        if b is not None and b.shape != (w_hh.shape[0],):
+            raise ShapeError(f"rnn_tanh_cell: {name} must have shape ({w_hh.shape[0]},), got {b.shape}")
+    bias = b_ih if b_hh is None else b_hh if b_ih is None else b_ih + b_hh
+    return ElmanTanh.apply(linear(input, w_ih, bias), hx, w_hh)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -705,8 +762,9 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, reduct
 
 
 __all__ = [
-    "BinaryCrossEntropy", "Erf", "Softplus", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "conv1d", "cross_entropy", "dropout", "embedding", "erf", "gelu", "hinge_embedding_loss", "huber_loss", "l1_loss",
-    "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss", "multi_margin_loss", "nll_loss", "one_hot",
-    "relu", "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
+    "BinaryCrossEntropy", "ElmanTanh", "Erf", "Softplus", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv1d", "cross_entropy", "dropout", "embedding", "erf", "gelu",
+    "hinge_embedding_loss", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss",
+    "multi_margin_loss", "nll_loss", "one_hot", "relu", "rnn_tanh_cell", "sigmoid", "smooth_l1_loss", "softmax",
+    "softplus", "tanh",
 ]

@@ -31,6 +31,13 @@ LOGITS = shapes(min_dims=2, max_dims=2, max_side=4)  # (N, C)
 IGNORED = -100
 
 
+@st.composite
+def rnn_cell_shapes(draw):
+    """input (N, I), hx (N, H), W_ih (H, I), W_hh (H, H), b_ih and b_hh (H,)."""
+    n, i, h = (draw(st.integers(1, 3)) for _ in range(3))
+    return (n, i), (n, h), (h, i), (h, h), (h,), (h,)
+
+
 def class_targets(shape, ignore=False):
     """Class indices for logits of ``shape`` (N, C); with ``ignore``, some equal to ``IGNORED``
     but never all (the mean over no targets is nan)."""
@@ -83,10 +90,12 @@ CASES: list[OpCase] = [
          lambda x, y: np.sum((1 - y) * x + np.logaddexp(0.0, -x)), shapes=SAME_PAIR, elements=[elements(), TARGET]),
     case("cross_entropy", lambda x, target, reduction: F.cross_entropy(x, target, reduction=reduction),
          np_cross_entropy, shapes=LOGITS, kwargs=ce_kwargs),
+    case("rnn_tanh_cell", F.rnn_tanh_cell,
+         lambda x, h, w_ih, w_hh, b_ih, b_hh: np.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh), shapes=rnn_cell_shapes()),
 ]
 
 # The case that exercises each Function subclass of nn (found by tests/test_op_gradients.py).
 COVERED_BY = {
-    "BinaryCrossEntropy": "binary_cross_entropy", "Erf": "erf", "SoftmaxCrossEntropy": "cross_entropy",
-    "Softplus": "softplus",
+    "BinaryCrossEntropy": "binary_cross_entropy", "ElmanTanh": "rnn_tanh_cell", "Erf": "erf",
+    "SoftmaxCrossEntropy": "cross_entropy", "Softplus": "softplus",
 }

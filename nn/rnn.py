@@ -22,26 +22,28 @@ from . import functional as F
 from .errors import ShapeError
 from .module import Module, Parameter, factory_dtype
 
-# A step maps (input projection at one time step, state, W_hh^T, b_hh) to (output, new state).
+# A step maps (input projection at one time step, state, W_hh, b_hh) to (output, new state).
+# NOTE: h @ W_hh^T is linear(h, W_hh): no transposed copy of W_hh in the graph, whose gradient
+# would come from a transpose node at every step; W_hh's own gradient accumulates in place.
 # The state is h for RNN and GRU, the pair (h, c) for LSTM.
 Step = Callable[[Tensor, Any, Tensor, Any], tuple[Tensor, Any]]
 
 
 # --- the recurrences, one time step on a batch (N, features) ---------------------------
-def _tanh_step(xw: Tensor, h: Tensor, w_hh_t: Tensor, b_hh: Any) -> tuple[Tensor, Tensor]:
-    h = (xw + h @ w_hh_t).tanh()
+def _tanh_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Any) -> tuple[Tensor, Tensor]:
+    h = F.ElmanTanh.apply(xw, h, w_hh)
     return h, h
 
 
-def _relu_step(xw: Tensor, h: Tensor, w_hh_t: Tensor, b_hh: Any) -> tuple[Tensor, Tensor]:
-    h = (xw + h @ w_hh_t).relu()
+def _relu_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Any) -> tuple[Tensor, Tensor]:
+    h = (xw + ag.linear(h, w_hh)).relu()
     return h, h
 
 
-def _lstm_step(xw: Tensor, state: tuple[Tensor, Tensor], w_hh_t: Tensor, b_hh: Any) -> tuple[Tensor, Any]:
+def _lstm_step(xw: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor, b_hh: Any) -> tuple[Tensor, Any]:
     h, c = state
     n = h.shape[-1]
-    gates = xw + h @ w_hh_t
+    gates = xw + ag.linear(h, w_hh)
     # One sigmoid over all four gate blocks is cheaper than three small ones; the g block's
     # sigmoid is computed and never used.
     s = gates.sigmoid()
@@ -52,12 +54,10 @@ def _lstm_step(xw: Tensor, state: tuple[Tensor, Tensor], w_hh_t: Tensor, b_hh: A
     return h, (h, c)
 
 
-def _gru_step(xw: Tensor, h: Tensor, w_hh_t: Tensor, b_hh: Any) -> tuple[Tensor, Tensor]:
+def _gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Any) -> tuple[Tensor, Tensor]:
     n = h.shape[-1]
-    hw = h @ w_hh_t
-    if b_hh is not None:
-        # b_hh stays inside the loop: the reset gate multiplies W_hn h + b_hn, bias included.
-        hw = hw + b_hh
+    # b_hh stays inside the loop: the reset gate multiplies W_hn h + b_hn, bias included.
+    hw = ag.linear(h, w_hh, b_hh)
     rz = (xw[:, : 2 * n] + hw[:, : 2 * n]).sigmoid()
     r, z = rz[:, :n], rz[:, n:]
     cand = (xw[:, 2 * n :] + r * hw[:, 2 * n :]).tanh()
@@ -174,7 +174,7 @@ class RNNCellBase(Module):
     def _step(self, x: Tensor, state: Any) -> tuple[Tensor, Any]:
         _, step = _MODES[self._mode]
         xw = _input_projection(x, self.weight_ih, self.bias_ih, self.bias_hh, self._mode)
-        return step(xw, state, self.weight_hh.T, self.bias_hh)
+        return step(xw, state, self.weight_hh, self.bias_hh)
 
 
 class RNNCell(RNNCellBase):
@@ -429,11 +429,10 @@ def _run_direction(
     length, n, features = x.shape
     xw = _input_projection(x.reshape(length * n, features), w_ih, b_ih, b_hh, mode)
     steps = xw.reshape(length, n, xw.shape[-1]).unbind(0)
-    w_hh_t = w_hh.T
     b_loop = b_hh if mode == "GRU" else None
     outputs: list[Any] = [None] * length
     for t in range(length - 1, -1, -1) if reverse else range(length):
-        outputs[t], state = step(steps[t], state, w_hh_t, b_loop)
+        outputs[t], state = step(steps[t], state, w_hh, b_loop)
     return ag.stack(outputs), state
 
 

@@ -11,6 +11,7 @@ from test_draw import _svg_texts, by_first_line, cluster_named, parse
 
 import autograd as ag
 import nn
+import nn.functional as F
 
 TIMES = "\N{MULTIPLICATION SIGN}"
 
@@ -217,10 +218,10 @@ def test_a_loop_of_ten_cell_calls_folds_into_one_node_with_a_count(by_keyword):
 
 # --- nn.RNN, GRU, LSTM: one call, a loop inside ------------------------------------------------
 def elman_step_ops():
-    """The ops of one Elman step h' = tanh(xw_t + h W^T) written out here, with xw_t, h and W^T given."""
+    """The ops of one Elman step h' = tanh(xw_t + h W^T), with xw_t, h and W given (one op: ElmanTanh)."""
     xw, h = ag.randn(2, 4, requires_grad=True), ag.randn(2, 4, requires_grad=True)
-    wt = ag.randn(4, 4, requires_grad=True)
-    y = (xw + h @ wt).tanh()
+    w = ag.randn(4, 4, requires_grad=True)
+    y = F.ElmanTanh.apply(xw, h, w)
     nodes = parse(ag.draw_graph(y).source)[0]
     return Counter(first_line(a) for a in nodes.values() if is_op(a))
 

@@ -399,3 +399,31 @@ def test_activations_match_torch(rng):
 
 def test_conv1d_is_reachable_as_F_conv1d():
     assert F.conv1d is nn.conv1d
+
+
+# --- rnn_tanh_cell ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("biases", [(True, True), (True, False), (False, True), (False, False)])
+def test_rnn_tanh_cell_is_the_cells_step_and_numpys(biases, rng):
+    n, i, h = 3, 4, 5
+    x, hx = rng.standard_normal((n, i)), rng.standard_normal((n, h))
+    w_ih, w_hh = rng.standard_normal((h, i)), rng.standard_normal((h, h))
+    b_ih = rng.standard_normal(h) if biases[0] else None
+    b_hh = rng.standard_normal(h) if biases[1] else None
+    expected = np.tanh(x @ w_ih.T + (0 if b_ih is None else b_ih) + hx @ w_hh.T + (0 if b_hh is None else b_hh))
+    as_t = lambda a: None if a is None else dtensor(a)  # noqa: E731
+    got = F.rnn_tanh_cell(dtensor(x), dtensor(hx), dtensor(w_ih), dtensor(w_hh), as_t(b_ih), as_t(b_hh))
+    np.testing.assert_allclose(got.data, expected, rtol=1e-12, atol=1e-12)
+
+    cell = nn.RNNCell(i, h, bias=True, dtype=ag.float64)
+    with ag.no_grad():
+        for name, value in (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih), ("bias_hh", b_hh)):
+            getattr(cell, name).copy_(ag.tensor(np.zeros(h) if value is None else value))
+    np.testing.assert_allclose(cell(dtensor(x), dtensor(hx)).data, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_rnn_tanh_cell_refuses_a_bias_of_the_wrong_shape():
+    args = ag.zeros(2, 3), ag.zeros(2, 4), ag.zeros(4, 3), ag.zeros(4, 4)
+    with pytest.raises(nn.ShapeError, match=r"b_hh must have shape \(4,\), got \(1,\)"):
+        F.rnn_tanh_cell(*args, ag.zeros(4), ag.zeros(1))

@@ -27,11 +27,11 @@ from .elementwise import (
 )
 from .linalg import Linear, Matmul
 from .reduce import LogSoftmax, LogSumExp, Max, Min, Prod, Softmax, Sum
-from .shape import Cat, CopyFrom, Expand, Fill, GetItem, IndexAdd, Permute, Reshape, SetItem, SumToShape, Unbind
+from .shape import Cat, CopyFrom, Expand, Fill, GetItem, IndexAdd, Permute, Reshape, SetItem, Stack, SumToShape, Unbind
 
 __all__ = [
     "Abs", "Add", "Cast", "Cat", "Clamp", "Clone", "CopyFrom", "Cos", "Div", "Exp", "Expand", "Fill",
     "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "LogSumExp", "Matmul", "Max", "Maximum", "Min",
     "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "Relu", "Reshape", "SetItem", "Sigmoid",
-    "SigmoidGrad", "Sin", "Softmax", "Sqrt", "Sub", "Sum", "SumToShape", "Tanh", "TanhGrad", "Unbind", "Where",
+    "SigmoidGrad", "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "SumToShape", "Tanh", "TanhGrad", "Unbind", "Where",
 ]

@@ -151,6 +151,22 @@ class Cat(Function):
         return (*grads, None)
 
 
+class Stack(Function):
+    """Arrays of one shape joined along a new dim, as one node: the outputs of an RNN's
+    steps are stacked this way. Its backward is one Unbind, where a cat of unsqueezed
+    inputs would cost a slice and a reshape per input."""
+
+    @staticmethod
+    def forward(ctx: Any, *arrays_and_axis: Any) -> Any:
+        *arrays, axis = arrays_and_axis
+        ctx.axis = axis
+        return np.stack(arrays, axis=axis, dtype=result_dtype(*arrays))  # torch's dtype, as Cat
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        return (*Unbind.apply(g, ctx.axis), None)
+
+
 class Unbind(Function):
     """The slices of ``a`` along ``axis``, as the outputs of one node.
 
@@ -165,7 +181,7 @@ class Unbind(Function):
 
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> Any:
-        return Cat.apply(*(g.unsqueeze(ctx.axis) for g in grads), ctx.axis), None
+        return Stack.apply(*grads, ctx.axis), None
 
 
 class Fill(Function):
