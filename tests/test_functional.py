@@ -412,7 +412,7 @@ def test_rnn_tanh_cell_is_the_cells_step_and_numpys(biases, rng):
     b_ih = rng.standard_normal(h) if biases[0] else None
     b_hh = rng.standard_normal(h) if biases[1] else None
     expected = np.tanh(x @ w_ih.T + (0 if b_ih is None else b_ih) + hx @ w_hh.T + (0 if b_hh is None else b_hh))
-    as_t = lambda a: None if a is None else dtensor(a)  # noqa: E731
+    as_t = lambda a: None if a is None else dtensor(a)
     got = F.rnn_tanh_cell(dtensor(x), dtensor(hx), dtensor(w_ih), dtensor(w_hh), as_t(b_ih), as_t(b_hh))
     np.testing.assert_allclose(got.data, expected, rtol=1e-12, atol=1e-12)
 

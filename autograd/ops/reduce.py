@@ -32,7 +32,9 @@ class Sum(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
         ctx.shape, ctx.axes = a.shape, axes
-        return np.sum(a, axis=axes, keepdims=keepdim)
+        # NOTE: the ufunc's own reduce: np.sum is the same call behind a Python wrapper, which
+        # shows on the small tensors of a training step (softmax and sums run at every step).
+        return np.add.reduce(a, axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
@@ -106,7 +108,7 @@ def _shift(a: Any, axes: tuple[int, ...] | None) -> Any:
         return a
     if a.size == 0:
         return np.zeros(keepdim_shape(a.shape, axes), dtype=a.dtype)
-    return np.max(a, axis=axes, keepdims=True)
+    return np.maximum.reduce(a, axis=axes, keepdims=True)
 
 
 class LogSumExp(Function):
@@ -115,7 +117,7 @@ class LogSumExp(Function):
         ctx.shape, ctx.axes = a.shape, axes
         m = _shift(a, axes)
         m = np.where(np.isfinite(m), m, 0)  # NOTE: shift by the max so exp never overflows
-        out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
+        out = np.log(np.add.reduce(np.exp(a - m), axis=axes, keepdims=True)) + m
         if not keepdim:
             out = out.reshape(()) if axes is None else np.squeeze(out, axis=axes)
         ctx.save_for_backward(a, out)
@@ -133,7 +135,7 @@ class Softmax(Function):
     def forward(ctx: Any, a: Any, axis: int) -> Any:
         ctx.axis = axis
         e = np.exp(a - _shift(a, (axis,)))  # NOTE: shifted, never overflows
-        out = e / np.sum(e, axis=axis, keepdims=True)
+        out = e / np.add.reduce(e, axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         return out
 
@@ -148,7 +150,7 @@ class LogSoftmax(Function):
     def forward(ctx: Any, a: Any, axis: int) -> Any:
         ctx.axis = axis
         shifted = a - _shift(a, (axis,))  # NOTE: shifted, never overflows
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        out = shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         return out
 

@@ -53,7 +53,7 @@ class SumToShape(Function):
     def forward(ctx: Any, a: Any, shape: tuple[int, ...]) -> Any:
         ctx.shape = a.shape
         axes, lead = reduced_axes(a.shape, shape)
-        out = np.sum(a, axis=axes, keepdims=True) if axes else a
+        out = np.add.reduce(a, axis=axes, keepdims=True) if axes else a
         return out.reshape(shape) if lead else out
 
     @staticmethod
