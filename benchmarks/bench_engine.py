@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 import autograd as ag  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import median_seconds  # noqa: E402
+from common import interleaved_medians, median_seconds  # noqa: E402
 
 SIZES = (784, 256, 128, 10)
 BATCH = 128
@@ -97,8 +97,9 @@ def bench_mlp(repeat: int) -> dict[str, float]:
     onehot = ag.tensor(np.eye(SIZES[-1], dtype=np.float32)[y])
     # Same starting point, same data: the losses must agree step for step.
     losses = [(numpy_step(x, y, params_np), engine_step(x_t, onehot, params_engine)) for _ in range(3)]
-    t_numpy = median_seconds(lambda: numpy_step(x, y, params_np), repeat)
-    t_engine = median_seconds(lambda: engine_step(x_t, onehot, params_engine), repeat)
+    t_numpy, t_engine = interleaved_medians(
+        [lambda: numpy_step(x, y, params_np), lambda: engine_step(x_t, onehot, params_engine)], repeat
+    )
     return {"numpy_ms": t_numpy * 1e3, "engine_ms": t_engine * 1e3, "ratio": t_engine / t_numpy,
             "loss_numpy": losses[-1][0], "loss_engine": losses[-1][1]}
 

@@ -7,20 +7,32 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
+
+
+def interleaved_medians(steps: Sequence[Callable[[], object]], repeat: int, warmup: int = 3) -> list[float]:
+    """Median wall time of each step over ``repeat`` rounds, after ``warmup`` untimed ones.
+
+    Each round runs every step once, the first one rotating: the load of a shared machine
+    drifts over seconds, and taken in turns the steps see the same drift, so their ratios
+    hold where medians of separate blocks of runs would not."""
+    for _ in range(warmup):
+        for step in steps:
+            step()
+    times: list[list[float]] = [[] for _ in steps]
+    for r in range(repeat):
+        for i in range(len(steps)):
+            k = (i + r) % len(steps)
+            t0 = time.perf_counter()
+            steps[k]()
+            times[k].append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def median_seconds(step: Callable[[], object], repeat: int, warmup: int = 3) -> float:
     """Median wall time of ``step`` over ``repeat`` runs after ``warmup`` untimed ones."""
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return interleaved_medians([step], repeat, warmup)[0]
 
 
 def optional(name: str) -> Any:

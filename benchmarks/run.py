@@ -2,8 +2,9 @@
 
     python benchmarks/run.py [--repeat N] [--only NAME ...] [--json PATH]
 
-Times are medians over N runs after warm-up, in the same run for every implementation, so
-ratios are comparable even on a busy machine. The table is also written as JSON
+Times are medians over N runs after warm-up, in the same run for every implementation and
+taken in turns (one step of each per round; the scalar MLP excepted, see its workload), so
+that ratios hold even while the load of a shared machine drifts. The table is also written as JSON
 (default benchmarks/results/latest.json) for comparison across commits.
 """
 
@@ -108,7 +109,7 @@ def main() -> None:
         except ImportError:
             versions[lib] = "not installed"
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    print(f"medians over {args.repeat} runs after warm-up\n")
+    print(f"medians over {args.repeat} runs after warm-up, implementations timed in turns\n")
     print(f"{'workload':<12} {'implementation':<22} {'time':>12} {'loss / value':>16}")
     for name, result in results.items():
         for r in result["rows"]:

@@ -24,11 +24,22 @@ import autograd as ag
 import nn
 import nn.functional as F
 import optim
-from common import emit, median_seconds, optional
+from common import emit, interleaved_medians, median_seconds, optional
 
 torch = optional("torch")
 if torch is not None:
     torch.set_num_threads(int(os.environ.get("NDGRAD_BENCH_THREADS", "1")))
+
+
+def _timed_in_turns(
+    impls: list[tuple[str, Any]], repeat: int, warmup: int = 3, n_ops: int | None = None
+) -> list[dict[str, Any]]:
+    """A row per (name, step): the loss of its first step, and its median time with the steps
+    timed in turns (and the time per op, given the ops of a step)."""
+    firsts = [step() for _, step in impls]
+    seconds = interleaved_medians([step for _, step in impls], repeat, warmup)
+    extra = (lambda t: {"us_per_op": t / n_ops * 1e6}) if n_ops else (lambda t: {})
+    return [row(name, t, first, **extra(t)) for (name, _), t, first in zip(impls, seconds, firsts)]
 
 
 def row(impl: str, seconds: float, loss: float | None = None, **extra: Any) -> dict[str, Any]:
@@ -91,6 +102,8 @@ def bench_scalar_mlp(repeat: int) -> list[dict[str, Any]]:
     micrograd = optional("micrograd.engine")
     if micrograd is not None:
         impls.append(("micrograd", micrograd.Value))
+    # NOTE: in blocks, not in turns: micrograd's graphs are reference cycles, and in turns the
+    # collector would free them during the next implementation's timed step.
     for name, cls in impls:
         step = scalar_step_factory(cls, scalar_mlp_weights(), x, y)
         first = step()
@@ -101,7 +114,6 @@ def bench_scalar_mlp(repeat: int) -> list[dict[str, Any]]:
 # --- deep chain ---------------------------------------------------------------------------
 def bench_deep_chain(repeat: int) -> list[dict[str, Any]]:
     n = 100_000
-    rows = []
 
     def chain(make: Any, start: Any) -> Any:
         def run() -> float:
@@ -121,10 +133,7 @@ def bench_deep_chain(repeat: int) -> list[dict[str, Any]]:
     ]
     if torch is not None:
         impls.append(("torch", chain(lambda v: torch.tensor([v], requires_grad=True), 0.5)))
-    for name, run in impls:
-        value = run()
-        rows.append(row(name, median_seconds(run, repeat, warmup=0), value))
-    return rows
+    return _timed_in_turns(impls, repeat, warmup=0)
 
 
 # --- MLP step with Adam ---------------------------------------------------------------------
@@ -236,11 +245,7 @@ def bench_mlp_step(repeat: int) -> list[dict[str, Any]]:
     impls = [("NumPy by hand", numpy_mlp_step_factory(weights, x, y)), ("ndgrad", engine_mlp_step_factory(model, x, y))]
     if torch is not None:
         impls.append(("torch eager", torch_mlp_step_factory(weights, x, y)))
-    rows = []
-    for name, step in impls:
-        first = step()
-        rows.append(row(name, median_seconds(step, repeat), first))
-    return rows
+    return _timed_in_turns(impls, repeat)
 
 
 
@@ -266,11 +271,9 @@ def bench_adam_step(repeat: int) -> list[dict[str, Any]]:
         for p, g in zip(params, grads):
             p.grad = torch.from_numpy(g)
         impls.append(("torch", torch.optim.Adam(params, lr=1e-3).step, lambda: [p.detach().numpy() for p in params]))
-    rows = []
-    for name, update, arrays in impls:
-        t = median_seconds(update, repeat)
-        rows.append(row(name, t, float(sum(a.sum(dtype=np.float64) for a in arrays()))))
-    return rows
+    seconds = interleaved_medians([update for _, update, _ in impls], repeat)
+    return [row(name, t, float(sum(a.sum(dtype=np.float64) for a in arrays())))
+            for (name, _, arrays), t in zip(impls, seconds)]
 
 # --- tiny ops ---------------------------------------------------------------------------------
 def bench_tiny_ops(repeat: int) -> list[dict[str, Any]]:
@@ -307,12 +310,7 @@ def bench_tiny_ops(repeat: int) -> list[dict[str, Any]]:
         return float(y.sum())
 
     impls.insert(0, ("NumPy by hand", numpy_step))
-    rows = []
-    for name, step in impls:
-        first = step()
-        t = median_seconds(step, repeat)
-        rows.append(row(name, t, first, us_per_op=t / n_ops * 1e6))
-    return rows
+    return _timed_in_turns(impls, repeat, n_ops=n_ops)
 
 
 # --- RNN step ---------------------------------------------------------------------------------
@@ -446,11 +444,7 @@ def bench_rnn_step(repeat: int) -> list[dict[str, Any]]:
              ("ndgrad RNNCell loop", engine_cell_factory())]
     if torch is not None:
         impls.append(("torch RNNCell loop", torch_cell_factory()))
-    rows = []
-    for name, step in impls:
-        first = step()
-        rows.append(row(name, median_seconds(step, repeat), first))
-    return rows
+    return _timed_in_turns(impls, repeat)
 
 
 # --- memory -----------------------------------------------------------------------------------
