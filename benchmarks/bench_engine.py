@@ -98,7 +98,7 @@ def bench_mlp(repeat: int) -> dict[str, float]:
     # Same starting point, same data: the losses must agree step for step.
     losses = [(numpy_step(x, y, params_np), engine_step(x_t, onehot, params_engine)) for _ in range(3)]
     t_numpy, t_engine = interleaved_medians(
-        [lambda: numpy_step(x, y, params_np), lambda: engine_step(x_t, onehot, params_engine)], repeat
+        [lambda: numpy_step(x, y, params_np), lambda: engine_step(x_t, onehot, params_engine)], repeat, rewarm=1
     )
     return {"numpy_ms": t_numpy * 1e3, "engine_ms": t_engine * 1e3, "ratio": t_engine / t_numpy,
             "loss_numpy": losses[-1][0], "loss_engine": losses[-1][1]}

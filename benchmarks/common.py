@@ -11,12 +11,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 
-def interleaved_medians(steps: Sequence[Callable[[], object]], repeat: int, warmup: int = 3) -> list[float]:
+def interleaved_medians(
+    steps: Sequence[Callable[[], object]], repeat: int, warmup: int = 3, rewarm: int = 0
+) -> list[float]:
     """Median wall time of each step over ``repeat`` rounds, after ``warmup`` untimed ones.
 
     Each round runs every step once, the first one rotating: the load of a shared machine
     drifts over seconds, and taken in turns the steps see the same drift, so their ratios
-    hold where medians of separate blocks of runs would not."""
+    hold where medians of separate blocks of runs would not. ``rewarm`` untimed runs come
+    before each timed one: a step whose arrays are megabytes would otherwise start from
+    caches the other steps filled, which no training loop does."""
     for _ in range(warmup):
         for step in steps:
             step()
@@ -24,6 +28,8 @@ def interleaved_medians(steps: Sequence[Callable[[], object]], repeat: int, warm
     for r in range(repeat):
         for i in range(len(steps)):
             k = (i + r) % len(steps)
+            for _ in range(rewarm):
+                steps[k]()
             t0 = time.perf_counter()
             steps[k]()
             times[k].append(time.perf_counter() - t0)

@@ -32,12 +32,12 @@ if torch is not None:
 
 
 def _timed_in_turns(
-    impls: list[tuple[str, Any]], repeat: int, warmup: int = 3, n_ops: int | None = None
+    impls: list[tuple[str, Any]], repeat: int, warmup: int = 3, rewarm: int = 0, n_ops: int | None = None
 ) -> list[dict[str, Any]]:
     """A row per (name, step): the loss of its first step, and its median time with the steps
-    timed in turns (and the time per op, given the ops of a step)."""
+    timed in turns (see ``interleaved_medians``; and the time per op, given the ops of a step)."""
     firsts = [step() for _, step in impls]
-    seconds = interleaved_medians([step for _, step in impls], repeat, warmup)
+    seconds = interleaved_medians([step for _, step in impls], repeat, warmup, rewarm)
     extra = (lambda t: {"us_per_op": t / n_ops * 1e6}) if n_ops else (lambda t: {})
     return [row(name, t, first, **extra(t)) for (name, _), t, first in zip(impls, seconds, firsts)]
 
@@ -245,7 +245,7 @@ def bench_mlp_step(repeat: int) -> list[dict[str, Any]]:
     impls = [("NumPy by hand", numpy_mlp_step_factory(weights, x, y)), ("ndgrad", engine_mlp_step_factory(model, x, y))]
     if torch is not None:
         impls.append(("torch eager", torch_mlp_step_factory(weights, x, y)))
-    return _timed_in_turns(impls, repeat)
+    return _timed_in_turns(impls, repeat, rewarm=1)
 
 
 
@@ -271,7 +271,7 @@ def bench_adam_step(repeat: int) -> list[dict[str, Any]]:
         for p, g in zip(params, grads):
             p.grad = torch.from_numpy(g)
         impls.append(("torch", torch.optim.Adam(params, lr=1e-3).step, lambda: [p.detach().numpy() for p in params]))
-    seconds = interleaved_medians([update for _, update, _ in impls], repeat)
+    seconds = interleaved_medians([update for _, update, _ in impls], repeat, rewarm=1)
     return [row(name, t, float(sum(a.sum(dtype=np.float64) for a in arrays())))
             for (name, _, arrays), t in zip(impls, seconds)]
 
@@ -444,7 +444,7 @@ def bench_rnn_step(repeat: int) -> list[dict[str, Any]]:
              ("ndgrad RNNCell loop", engine_cell_factory())]
     if torch is not None:
         impls.append(("torch RNNCell loop", torch_cell_factory()))
-    return _timed_in_turns(impls, repeat)
+    return _timed_in_turns(impls, repeat, rewarm=1)
 
 
 # --- memory -----------------------------------------------------------------------------------
