@@ -22,6 +22,7 @@ import numpy as np
 import autograd as ag
 from autograd import Function, Tensor
 from autograd.ops import TanhGrad
+from autograd.ops.linalg import linear_grads
 
 from .conv import conv1d  # defined beside Conv1d; re-exported so that F.conv1d works as in torch
 from .errors import DomainError, DtypeError, IndexRangeError, ShapeError
@@ -160,8 +161,8 @@ class SoftmaxCrossEntropy(Function):
 class ElmanTanh(Function):
     """tanh(xw + h W^T): one step of a tanh RNN, given the projection xw of its input (biases
     included), the state h (N, H) and W_hh (H, H), as one node. Composed it takes three nodes
-    at every time step (a linear, an add, a tanh); the backward is the same products, with
-    tanh's derivative as the op TanhGrad, so it is differentiable again."""
+    at every time step (a linear, an add, a tanh); the backward is tanh's rule (the op
+    TanhGrad) and linear's, so it is differentiable again."""
 
     @staticmethod
     def forward(ctx: Any, xw: Any, h: Any, w: Any) -> Any:
@@ -173,8 +174,10 @@ class ElmanTanh(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         out, h, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
         dz = TanhGrad.apply(g, out)
-        return dz, (dz @ w if w is not None else None), (dz.mT @ h if h is not None else None)
+        gh, gw, _ = linear_grads(dz, h, w, (needs[1], needs[2], False))
+        return dz, gh, gw
 
 
 def erf(input: Any) -> Tensor:  # noqa: A002

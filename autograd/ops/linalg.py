@@ -75,11 +75,16 @@ class Linear(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         x, w = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        gx = g @ w if needs[0] else None
-        # NOTE: explicit row counts, not -1, which a tensor with no elements leaves undetermined.
-        n = numel(g.shape[:-1])
-        rows = g.reshape(n, g.shape[-1]) if needs[1] or needs[2] else None
-        gw = rows.mT @ x.reshape(n, x.shape[-1]) if needs[1] else None
-        gb = rows.sum(0) if needs[2] else None
-        return gx, gw, gb
+        return linear_grads(g, x, w, ctx.needs_input_grad)
+
+
+def linear_grads(g: Any, x: Any, w: Any, needs: Any) -> tuple[Any, Any, Any]:
+    """The gradients of x @ w.T + b for the upstream ``g``, as tensor ops: (gx, gw, gb), each
+    None unless its flag in ``needs`` is set (x is needed for gw only, w for gx only)."""
+    gx = g @ w if needs[0] else None
+    # NOTE: explicit row counts, not -1, which a tensor with no elements leaves undetermined.
+    n = numel(g.shape[:-1])
+    rows = g.reshape(n, g.shape[-1]) if needs[1] or needs[2] else None
+    gw = rows.mT @ x.reshape(n, x.shape[-1]) if needs[1] else None
+    gb = rows.sum(0) if needs[2] else None
+    return gx, gw, gb
