@@ -48,7 +48,9 @@ def build(text: str, values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         raise ExpressionError(f"--expr {text!r}: not an expression ({error.msg})") from None
     except RecursionError:
         raise ExpressionError(f"--expr: the expression is nested too deeply ({len(text)} characters)") from None
-    names = sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)})
+    # The function of a call (tanh in tanh(x)) is a name in the tree too, but not a variable.
+    callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    names = sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in callees})
     unused = sorted(set(values) - set(names))
     if unused:
         raise ExpressionError(f"--var {unused[0]}: {unused[0]!r} does not appear in the expression {text!r}")

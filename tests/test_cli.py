@@ -257,6 +257,18 @@ def test_graph_draws_an_expression_over_scalars_or_tensors(tmp_path, capsys):
     assert source.startswith("digraph") and "ExpBackward" in source and "(2,)" in source
 
 
+def test_graph_expression_functions_are_not_variables(capsys):
+    from ndgrad.expression import ExpressionError, build
+
+    _, variables = build("tanh(x) + x.exp()", {"x": 0.5})
+    assert sorted(variables) == ["x"]  # neither tanh nor exp becomes a Scalar of its own
+    with pytest.raises(ExpressionError, match="'tanh' does not appear"):
+        build("tanh(x)", {"tanh": 5.0})
+    with pytest.raises(SystemExit) as stop:
+        main(["graph", "--expr", "tanh(x)", "--var", "tanh=5"])
+    assert stop.value.code == 2 and "does not appear" in capsys.readouterr().err
+
+
 def test_graph_modules_draws_the_forward_pass_module_by_module(tmp_path, capsys):
     assert main(["graph", "mlp", "--modules", "--depth", "1"]) == 0
     text = capsys.readouterr().out
