@@ -38,8 +38,8 @@ def _timed_in_turns(
     timed in turns (see ``interleaved_medians``; and the time per op, given the ops of a step)."""
     firsts = [step() for _, step in impls]
     seconds = interleaved_medians([step for _, step in impls], repeat, warmup, rewarm)
-    extra = (lambda t: {"us_per_op": t / n_ops * 1e6}) if n_ops else (lambda t: {})
-    return [row(name, t, first, **extra(t)) for (name, _), t, first in zip(impls, seconds, firsts)]
+    return [row(name, t, first, **({"us_per_op": t / n_ops * 1e6} if n_ops else {}))
+            for (name, _), t, first in zip(impls, seconds, firsts)]
 
 
 def row(impl: str, seconds: float, loss: float | None = None, **extra: Any) -> dict[str, Any]:
