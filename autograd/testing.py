@@ -434,7 +434,7 @@ def _check_each_input_alone(
     """With only input i requiring grad, every floating-point output must still require grad,
     and backward must give input i the gradient it gets when every input requires grad (from
     ``leaves`` and their ``outs``), and no other input a ``.grad``. One forward and one
-    backward per input: finite differences already checked the gradients themselves."""
+    backward per input: ``gradcheck``, which runs after this, checks the gradients themselves."""
     __tracebackhide__ = True
     floats = [o for o in outs if isinstance(o, Tensor) and o.dtype.kind == "f"]
     if not floats:

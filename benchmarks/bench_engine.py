@@ -16,17 +16,17 @@ import argparse
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import THREAD_VARIABLES, interleaved_medians, median_seconds
+
 # One BLAS thread, as benchmarks/run.py gives every library (read when NumPy loads, so set
 # before it): on a shared 2-core machine more threads make small matmuls stall.
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+for _variable in THREAD_VARIABLES:
     os.environ.setdefault(_variable, "1")
 
 import numpy as np  # noqa: E402
 
 import autograd as ag  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import interleaved_medians, median_seconds  # noqa: E402
 
 SIZES = (784, 256, 128, 10)
 BATCH = 128

@@ -10,6 +10,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+# The libraries' thread counts, read when each loads (common imports none of them, so that a
+# script can set these before NumPy loads).
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
 
 def interleaved_medians(
     steps: Sequence[Callable[[], object]], repeat: int, warmup: int = 3, rewarm: int = 0

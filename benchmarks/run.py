@@ -3,9 +3,10 @@
     python benchmarks/run.py [--repeat N] [--only NAME ...] [--json PATH]
 
 Times are medians over N runs after warm-up, in the same run for every implementation and
-taken in turns (one step of each per round; the scalar MLP excepted, see its workload), so
-that ratios hold even while the load of a shared machine drifts. The table is also written as JSON
-(default benchmarks/results/latest.json) for comparison across commits.
+taken in turns (one step of each per round, after an untimed step of its own where the arrays
+are megabytes; the scalar MLP, in blocks, excepted: see its workload), so that ratios hold
+even while the load of a shared machine drifts. The table is also written as JSON (default
+benchmarks/results/latest.json) for comparison across commits.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from common import THREAD_VARIABLES
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORDER = ["scalar_mlp", "deep_chain", "mlp_step", "adam_step", "tiny_ops", "rnn_step", "memory"]
-
-
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def run_workload(name: str, repeat: int, threads: int) -> dict[str, Any]:
@@ -109,7 +109,7 @@ def main() -> None:
         except ImportError:
             versions[lib] = "not installed"
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    print(f"medians over {args.repeat} runs after warm-up, implementations timed in turns\n")
+    print(f"medians over {args.repeat} runs after warm-up, implementations timed in turns (scalar MLP: in blocks)\n")
     print(f"{'workload':<12} {'implementation':<22} {'time':>12} {'loss / value':>16}")
     for name, result in results.items():
         for r in result["rows"]:

@@ -2,9 +2,10 @@
 
     python benchmarks/workloads.py NAME [--repeat N]
 
-Every workload is also written by hand in NumPy (forward and backward derived by hand) and,
-when installed, run with PyTorch and micrograd, from the same initial weights and data, so
-the losses printed side by side show that every implementation computes the same thing.
+Every workload but the scalar ones (micrograd's demo, the deep chain) is also written by hand
+in NumPy (forward and backward derived by hand), and each is run, when installed, with PyTorch
+or micrograd, from the same initial weights and data, so the losses printed side by side show
+that every implementation computes the same thing.
 """
 
 from __future__ import annotations
@@ -272,8 +273,14 @@ def bench_adam_step(repeat: int) -> list[dict[str, Any]]:
             p.grad = torch.from_numpy(g)
         impls.append(("torch", torch.optim.Adam(params, lr=1e-3).step, lambda: [p.detach().numpy() for p in params]))
     seconds = interleaved_medians([update for _, update, _ in impls], repeat, rewarm=1)
+    # Every implementation took the same steps: its parameters must be NumPy's, element by element.
+    for name, _, arrays in impls[1:]:
+        worst = max(float(np.abs(a - r).max()) for a, r in zip(arrays(), reference.params))
+        if worst > 1e-5:
+            raise SystemExit(f"adam_step: {name}'s parameters differ from NumPy's by up to {worst:.3g}")
     return [row(name, t, float(sum(a.sum(dtype=np.float64) for a in arrays())))
             for (name, _, arrays), t in zip(impls, seconds)]
+
 
 # --- tiny ops ---------------------------------------------------------------------------------
 def bench_tiny_ops(repeat: int) -> list[dict[str, Any]]:

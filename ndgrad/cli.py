@@ -33,40 +33,27 @@ class UsageError(Exception):
     """A bad argument found after parsing (a missing file, an impossible combination)."""
 
 
-def _whole_number(low: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
+def _number(kind: Callable[[str], Any], what: str, ok: Callable[[Any], bool], wanted: str) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)`` (int or float, ``what`` it is called), refused unless ``ok``."""
+
+    def parse(text: str) -> Any:
         try:
-            value = int(text)
+            value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {value}")
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text}")
         return value
 
     return parse
 
 
-_positive_int, _nonnegative_int = _whole_number(1), _whole_number(0)
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
-    return value
-
-
-def _nonnegative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
-    return value
+_INF = float("inf")
+# NOTE: the float checks are written so that nan fails them.
+_positive_int = _number(int, "a whole number", lambda v: v >= 1, "a whole number >= 1")
+_nonnegative_int = _number(int, "a whole number", lambda v: v >= 0, "a whole number >= 0")
+_positive_float = _number(float, "a number", lambda v: 0 < v < _INF, "a positive finite number")
+_nonnegative_float = _number(float, "a number", lambda v: 0 <= v < _INF, "a finite number >= 0")
 
 
 # --- demo ------------------------------------------------------------------------------------
@@ -277,7 +264,7 @@ def _graph_file(out: str) -> tuple[str, str]:
     stem, ext = os.path.splitext(out)
     fmt = ext.lstrip(".") or "svg"
     if fmt not in GRAPH_FORMATS:
-        raise UsageError(f"--out {out}: the file must end in .svg, .png, .pdf or .gv")
+        raise UsageError(f"--out {out}: the file must end in {', '.join('.' + f for f in GRAPH_FORMATS)}")
     # Refused rather than created: a folder that is not there is more likely a typo.
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):

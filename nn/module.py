@@ -17,6 +17,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 from autograd.device import check_device, split_to_args
+from autograd.function import data_of
 from optim.optimizer import zero_grads
 
 from .errors import DtypeError, ShapeError, StateDictError
@@ -379,7 +380,7 @@ class Module:
         mismatched = []
         for key, target in own.items():
             if key in state_dict:
-                shape = tuple(np.shape(_raw(state_dict[key])))
+                shape = tuple(np.shape(data_of(state_dict[key])))
                 if shape != target.shape:
                     mismatched.append(f"'{key}': checkpoint has shape {shape}, the module {target.shape}")
         problems = []
@@ -396,7 +397,7 @@ class Module:
         with ag.no_grad():
             for key, target in own.items():
                 if key in state_dict:
-                    target.copy_(np.asarray(_raw(state_dict[key]), dtype=target.dtype))
+                    target.copy_(np.asarray(data_of(state_dict[key]), dtype=target.dtype))
         return IncompatibleKeys(missing, unexpected)
 
     # --- repr ----------------------------------------------------------------------
@@ -426,10 +427,6 @@ class Module:
         from .draw import draw  # here, not at the top: nn.draw imports this module
 
         return draw(self, *inputs, depth=depth, collapse_repeats=collapse_repeats, **kwargs)
-
-
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
 
 
 def _check_name(name: str, module: Module) -> None:
