@@ -1051,11 +1051,13 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
     """Sizes given as f(2, 3) or f((2, 3)) or f([2, 3])."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    for s in shape:
+    for k, s in enumerate(shape):
         if type(s) is not int:  # the common case costs one test per size
-            if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-                raise TypeError(f"sizes must be ints, got {shape}")
-            return tuple(int(s) for s in shape)
+            # Every size from here on is checked, not only the first that is not a plain int.
+            for r in shape[k:]:
+                if not isinstance(r, (int, np.integer)) or isinstance(r, bool):
+                    raise TypeError(f"sizes must be ints, got {shape}")
+            return tuple(int(r) for r in shape)
     return shape
 
 

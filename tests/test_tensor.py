@@ -832,3 +832,20 @@ def test_any_and_all_along_dims():
     assert (x == 0.0).all(0, keepdim=True).tolist() == [[True, False]]
     with pytest.raises(IndexError, match="dim 2"):
         x.any(2)
+
+
+@pytest.mark.parametrize(
+    "sizes", [(np.int64(2), 2.7), (np.int64(2), True), (2, np.int64(3), "4"), ((np.int32(2), 3.0),)]
+)
+def test_every_size_is_checked_after_a_numpy_integer(sizes):
+    # Regression: sizes after the first NumPy integer were converted with int() unchecked,
+    # so zeros(np.int64(2), 2.7) made a (2, 2) tensor.
+    with pytest.raises(TypeError, match="sizes must be ints"):
+        ag.zeros(*sizes)
+    with pytest.raises(TypeError, match="sizes must be ints"):
+        ag.ones(4, 4).reshape(*sizes)
+
+
+def test_numpy_integer_sizes_are_accepted():
+    assert ag.zeros(np.int64(2), np.int32(3)).shape == (2, 3)
+    assert ag.ones(6).reshape((np.int64(2), 3)).shape == (2, 3)
