@@ -23,8 +23,9 @@ from .errors import ShapeError
 from .module import Module, Parameter, factory_dtype
 
 # A step maps (input projection at one time step, state, W_hh, b_hh) to (output, new state).
-# NOTE: h @ W_hh^T is linear(h, W_hh): no transposed copy of W_hh in the graph, whose gradient
-# would come from a transpose node at every step; W_hh's own gradient accumulates in place.
+# NOTE: h @ W_hh^T is linear(h, W_hh), with no transposed copy of W_hh in the graph: that copy's
+# gradient was summed into a new H x H buffer at every step (and a cell transposed W_hh at
+# every call); W_hh's own gradient accumulates in place in its .grad.
 # The state is h for RNN and GRU, the pair (h, c) for LSTM.
 Step = Callable[[Tensor, Any, Tensor, Any], tuple[Tensor, Any]]
 
@@ -408,7 +409,7 @@ class RNNBase(Module):
                 finals.append(final)
             x = outputs[0] if len(outputs) == 1 else ag.cat(outputs, dim=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                x = _dropout(x, self.dropout)
+                x = F.dropout(x, self.dropout)
         return x, finals, batched
 
     def _output(self, x: Tensor, batched: bool) -> Tensor:
@@ -434,14 +435,6 @@ def _run_direction(
     for t in range(length - 1, -1, -1) if reverse else range(length):
         outputs[t], state = step(steps[t], state, w_hh, b_loop)
     return ag.stack(outputs), state
-
-
-def _dropout(x: Tensor, p: float) -> Tensor:
-    """Inverted dropout: zero each element with probability p, scale the rest by 1 / (1 - p)."""
-    if p >= 1:
-        return x * 0.0
-    keep = ag.generator().random(x.shape) >= p
-    return x * (keep / (1.0 - p)).astype(x.dtype)
 
 
 class RNN(RNNBase):
