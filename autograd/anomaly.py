@@ -153,7 +153,7 @@ def _input_shapes(node: Any) -> list[Any]:
     """The shapes of all the op's inputs (None for one that is not a tensor), as recorded; for an
     op created before anomaly mode was on, those of the inputs that need a gradient."""
     site = node.__dict__.get("_anomaly_site")
-    if site is not None and len(site) > 3:
+    if site is not None:
         return list(site[3])
     return [None if edge is None else edge[2] for edge in node.next_edges]
 

@@ -1008,7 +1008,7 @@ def _floating(t: Tensor) -> Tensor:
             return t
     except AttributeError:  # not a tensor (ag.exp(2.0)): the op itself says what it needs
         return t
-    return _promoted((t,), floating=True)[0]
+    return t.to(DEFAULT_FLOAT)
 
 
 def _require_floating(t: Tensor, op: str) -> None:

@@ -1,6 +1,8 @@
 """Neural-network building blocks on top of ``autograd``: modules, layers, losses.
 
-Written only against autograd's public API, as a user's own layers would be.
+Written against autograd's public API, as a user's own layers would be: the package and its
+documented modules (``autograd.ops``, whose ops ``ElmanTanh`` is fused from; ``autograd.render``
+for drawing; ``autograd.device``; ``autograd.function``).
 """
 
 from . import checkpoint, data, datasets, errors, functional, init, utils

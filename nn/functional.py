@@ -257,8 +257,8 @@ def rnn_tanh_cell(
 ) -> Tensor:
     """One step of a tanh RNN on a batch, h' = tanh(input W_ih^T + b_ih + hx W_hh^T + b_hh), as
     torch's ``rnn_tanh_cell``: input (N, input_size), hx (N, hidden_size), W_ih (hidden_size,
-    input_size), W_hh (hidden_size, hidden_size). ``nn.RNNCell`` and ``nn.RNN`` compute their
-    tanh steps this way."""
+    input_size), W_hh (hidden_size, hidden_size). Its step is ``ElmanTanh``, the node of every
+    tanh step of ``nn.RNNCell`` and ``nn.RNN``."""
     if w_hh.ndim != 2 or w_hh.shape[0] != w_hh.shape[1]:
         raise ShapeError(f"rnn_tanh_cell: w_hh must be square (hidden_size, hidden_size), got shape {w_hh.shape}")
     if input.ndim != 2:
@@ -277,7 +277,7 @@ def rnn_tanh_cell(
         if b is not None and b.shape != (w_hh.shape[0],):
             raise ShapeError(f"rnn_tanh_cell: {name} must have shape ({w_hh.shape[0]},), got {b.shape}")
     bias = b_ih if b_hh is None else b_hh if b_ih is None else b_ih + b_hh
-    return ElmanTanh.apply(linear(input, w_ih, bias), hx, w_hh)
+    return ElmanTanh.apply(ag.linear(input, w_ih, bias), hx, w_hh)  # the shapes are checked above
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -765,7 +765,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, reduct
 
 
 __all__ = [
-    "BinaryCrossEntropy", "ElmanTanh", "Erf", "Softplus", "batch_norm", "binary_cross_entropy",
+    "BinaryCrossEntropy", "ElmanTanh", "Erf", "SoftmaxCrossEntropy", "Softplus", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv1d", "cross_entropy", "dropout", "embedding", "erf", "gelu",
     "hinge_embedding_loss", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss",
     "multi_margin_loss", "nll_loss", "one_hot", "relu", "rnn_tanh_cell", "sigmoid", "smooth_l1_loss", "softmax",
