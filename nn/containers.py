@@ -16,7 +16,22 @@ class _ModuleSequence(Module):
     Sequential may have names of its own), with torch's list methods."""
 
     def __delitem__(self, index: int | slice) -> None:
-        _delete(self, index, type(self).__name__)
+        """Remove modules by position; numbered names are renumbered 0, 1, ... afterwards (as
+        torch), so that the next ``append`` cannot overwrite a module under a stale number."""
+        items = list(self._modules.items())
+        owner = type(self).__name__
+        doomed = range(len(items))[index] if isinstance(index, slice) else [_position(index, len(items), owner)]
+        gone = set(doomed)
+        kept = [(name, m) for i, (name, m) in enumerate(items) if i not in gone]
+        if all(name.isdigit() for name, _ in items):
+            self._renumber([m for _, m in kept])
+        else:
+            self._modules.clear()
+            self._modules.update(kept)
+
+    def _renumber(self, modules: list[Module]) -> None:
+        self._modules.clear()
+        self._modules.update((str(i), m) for i, m in enumerate(modules))
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -45,9 +60,7 @@ class _ModuleSequence(Module):
             raise TypeError(f"{owner}.insert: expected a Module, got {type(module).__name__}")
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
+        self._renumber(items)
         return self
 
     def pop(self, index: int | slice) -> Any:
@@ -148,19 +161,6 @@ class ModuleDict(Module):
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for key, module in pairs:
             self.add_module(key, module)
-
-
-def _delete(container: Module, index: int | slice, owner: str) -> None:
-    """Remove modules by position; numbered names are renumbered 0, 1, ... afterwards (as torch),
-    so that the next ``append`` cannot overwrite a module under a stale number."""
-    items = list(container._modules.items())
-    doomed = range(len(items))[index] if isinstance(index, slice) else [_position(index, len(items), owner)]
-    gone = set(doomed)
-    kept = [(name, m) for i, (name, m) in enumerate(items) if i not in gone]
-    if all(name.isdigit() for name, _ in items):
-        kept = [(str(i), m) for i, (_, m) in enumerate(kept)]
-    container._modules.clear()
-    container._modules.update(kept)
 
 
 def _position(index: int, length: int, owner: str) -> int:

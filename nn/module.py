@@ -167,6 +167,7 @@ class Module:
         named like a parameter would silently replace it."""
         self._check_ready()
         _check_name(name, self)
+        # Past this check ``name`` is in ``store`` or nowhere: nothing elsewhere to forget.
         if name not in store and hasattr(self, name):
             raise KeyError(f"attribute '{name}' already exists in {type(self).__name__}")
 
@@ -174,7 +175,6 @@ class Module:
         self._check_free(name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter('{name}'): expected a Parameter or None, got {type(param).__name__}")
-        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -182,7 +182,6 @@ class Module:
         self._check_free(name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer('{name}'): expected a Tensor or None, got {type(tensor).__name__}")
-        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent.discard(name)
@@ -193,7 +192,6 @@ class Module:
         self._check_free(name, self._modules)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module('{name}'): expected a Module or None, got {type(module).__name__}")
-        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module
