@@ -17,7 +17,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import THREAD_VARIABLES, interleaved_medians, median_seconds
+from common import THREAD_VARIABLES, TINY_OPS, interleaved_medians, median_seconds, tiny_ops_step
 
 # One BLAS thread, as benchmarks/run.py gives every library (read when NumPy loads, so set
 # before it): on a shared 2-core machine more threads make small matmuls stall.
@@ -106,17 +106,8 @@ def bench_mlp(repeat: int) -> dict[str, float]:
 
 def bench_tiny_ops(repeat: int) -> dict[str, float]:
     x = ag.tensor(np.random.default_rng(0).standard_normal((4, 4)), dtype="float32", requires_grad=True)
-
-    def step() -> None:
-        y = x
-        for _ in range(200):
-            y = (y * 0.9 + 0.1).tanh()
-        y.sum().backward()
-        x.grad = None
-
-    n_ops = 200 * 3 + 1
-    t = median_seconds(step, repeat)
-    return {"total_ms": t * 1e3, "us_per_op": t / n_ops * 1e6}
+    t = median_seconds(tiny_ops_step(x), repeat)
+    return {"total_ms": t * 1e3, "us_per_op": t / TINY_OPS * 1e6}
 
 
 def main() -> None:

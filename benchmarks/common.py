@@ -45,6 +45,25 @@ def median_seconds(step: Callable[[], object], repeat: int, warmup: int = 3) -> 
     return interleaved_medians([step], repeat, warmup)[0]
 
 
+TINY_OPS = 200 * 3 + 1  # the ops of one tiny-ops step: 200 times a multiply, an add and a tanh, then a sum
+
+
+def tiny_ops_step(x: Any) -> Callable[[], float]:
+    """The tiny-ops step on ``x`` (a 4x4 leaf of any library with torch's API): 200 x
+    tanh(y * 0.9 + 0.1), a sum and backward; returns the sum."""
+
+    def step() -> float:
+        y = x
+        for _ in range(200):
+            y = (y * 0.9 + 0.1).tanh()
+        s = y.sum()
+        s.backward()
+        x.grad = None
+        return float(s.item())
+
+    return step
+
+
 def optional(name: str) -> Any:
     """The module if it is installed (torch, micrograd), else None: references are optional."""
     try:

@@ -25,7 +25,7 @@ import autograd as ag
 import nn
 import nn.functional as F
 import optim
-from common import emit, interleaved_medians, median_seconds, optional
+from common import TINY_OPS, emit, interleaved_medians, median_seconds, optional, tiny_ops_step
 
 torch = optional("torch")
 if torch is not None:
@@ -285,25 +285,11 @@ def bench_adam_step(repeat: int) -> list[dict[str, Any]]:
 # --- tiny ops ---------------------------------------------------------------------------------
 def bench_tiny_ops(repeat: int) -> list[dict[str, Any]]:
     data = np.random.default_rng(0).standard_normal((4, 4)).astype(np.float32)
-    n_ops = 200 * 3 + 1
-
-    def factory(x: Any) -> Any:
-        def step() -> float:
-            y = x
-            for _ in range(200):
-                y = (y * 0.9 + 0.1).tanh()
-            s = y.sum()
-            s.backward()
-            x.grad = None
-            return float(s.item())
-
-        return step
-
-    impls = [("ndgrad", factory(ag.tensor(data, requires_grad=True)))]
+    impls = [("ndgrad", tiny_ops_step(ag.tensor(data, requires_grad=True)))]
     # Anomaly mode off must cost nothing measurable; on, it records a source line per op.
-    impls.append(("ndgrad, detect_anomaly on", ag.detect_anomaly()(factory(ag.tensor(data, requires_grad=True)))))
+    impls.append(("ndgrad, detect_anomaly on", ag.detect_anomaly()(tiny_ops_step(ag.tensor(data, requires_grad=True)))))
     if torch is not None:
-        impls.append(("torch eager", factory(torch.tensor(data, requires_grad=True))))
+        impls.append(("torch eager", tiny_ops_step(torch.tensor(data, requires_grad=True))))
 
     def numpy_step() -> float:
         # Forward keeping what backward needs, then backward by hand.
@@ -317,7 +303,7 @@ def bench_tiny_ops(repeat: int) -> list[dict[str, Any]]:
         return float(y.sum())
 
     impls.insert(0, ("NumPy by hand", numpy_step))
-    return _timed_in_turns(impls, repeat, n_ops=n_ops)
+    return _timed_in_turns(impls, repeat, n_ops=TINY_OPS)
 
 
 # --- RNN step ---------------------------------------------------------------------------------

@@ -396,6 +396,7 @@ def test_flatten_parameters_is_accepted_and_changes_nothing(mode):
     before = {k: v.numpy().copy() for k, v in layer.state_dict().items()}
     params = list(layer.parameters())
     assert layer.flatten_parameters() is None
+    assert len(list(layer.parameters())) == len(params)
     assert all(a is b for a, b in zip(layer.parameters(), params))
     assert all(np.array_equal(v.numpy(), before[k]) for k, v in layer.state_dict().items())
 
