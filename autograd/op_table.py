@@ -1,7 +1,7 @@
 """The table of built-in ops that ``autograd.testing.check_op`` checks: one line per op, with
 the NumPy reference of its forward and the shapes, values and arguments to generate.
 
-The test suite (``tests/test_op_gradients.py``) and ``ndgrad check`` both run it, so adding
+The test suite (``tests/autograd/test_op_gradients.py``) and ``ndgrad check`` both run it, so adding
 an op means adding one line here. Values are kept inside each op's domain and away from
 its kinks; exact kinks and ties are pinned by fixed tests instead. Needs hypothesis.
 """

@@ -3,7 +3,7 @@
 reference of its forward and the shapes, values and arguments to generate.
 
 Every ``Function`` subclass defined in ``nn`` has a line (``COVERED_BY`` names it, and
-``tests/test_op_gradients.py`` fails for a Function without one), reached through the
+``tests/autograd/test_op_gradients.py`` fails for a Function without one), reached through the
 public function that uses it, and checked at first and second order. Needs hypothesis.
 """
 
@@ -94,7 +94,7 @@ CASES: list[OpCase] = [
          lambda x, h, w_ih, w_hh, b_ih, b_hh: np.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh), shapes=rnn_cell_shapes()),
 ]
 
-# The case that exercises each Function subclass of nn (found by tests/test_op_gradients.py).
+# The case that exercises each Function subclass of nn (found by tests/autograd/test_op_gradients.py).
 COVERED_BY = {
     "BinaryCrossEntropy": "binary_cross_entropy", "ElmanTanh": "rnn_tanh_cell", "Erf": "erf",
     "SoftmaxCrossEntropy": "cross_entropy", "Softplus": "softplus",

@@ -1,6 +1,6 @@
 """Grad modes as decorators, the way torch 2.x accepts them: without parentheses, called on a
 function, and on generator functions, whose body runs in the mode while the code consuming
-the generator keeps its own. (Context managers and thread-locality: test_graph.py.)"""
+the generator keeps its own. (Context managers and thread-locality: test_engine.py.)"""
 
 import pytest
 

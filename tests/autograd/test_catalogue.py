@@ -8,7 +8,7 @@ from catalogue import SECTIONS, render, run
 
 ROWS = [misuse for rows in SECTIONS.values() for misuse in rows]
 DOCUMENTED = (TypeError, ValueError, IndexError, RuntimeError)
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
 
 
 @pytest.mark.parametrize("misuse", ROWS, ids=[m.what for m in ROWS])

@@ -7,7 +7,7 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 import pytest
-from test_draw import _svg_texts, by_first_line, cluster_named, parse
+from dot_reading import _svg_texts, by_first_line, cluster_named, parse
 
 import autograd as ag
 import nn

@@ -3,7 +3,7 @@ committed with the outputs of such a run, so that it reads well on a code host u
 The stored text outputs must be those that a fresh run prints now, so that a change in the
 engine that changes a number cannot leave an old number on the page.
 
-Select one notebook by its number: ``pytest tests/test_notebooks.py -k 03``. Re-execute
+Select one notebook by its number: ``pytest tests/docs/test_notebooks.py -k 03``. Re-execute
 notebooks from a clean kernel and save them with their outputs (all, or some by number):
 
     .venv/bin/python -m tests.test_notebooks 03 05
@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = [pytest.param(path, id=path.name) for path in sorted(NOTEBOOK_DIR.glob("*.ipynb"))]
 TIMEOUT = 180  # seconds for a whole notebook; each is meant to run in under 60 on 2 cores
 ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")  # IPython colours its tracebacks

@@ -27,7 +27,7 @@ from autograd.testing import (
     tensors,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # For the checks that must fail: stop at the first failure, shrink it, skip hypothesis's slow
 # "explain" phase, and never replay examples saved by an earlier run.

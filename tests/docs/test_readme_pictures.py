@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SVG = "{http://www.w3.org/2000/svg}"
 PICTURE = re.compile(r"\]\((docs/[\w./-]+\.svg)\)")  # the end of ![alt text](docs/x.svg)

@@ -17,7 +17,7 @@ from ndgrad.cli import main
 pytestmark = pytest.mark.slow
 
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
