@@ -33,6 +33,7 @@ from .engine import grad
 from .function import Context, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .gradients import zero_grads
 from .joining import cat, stack
 from .render import draw_graph, draw_text
 from .scalar import Scalar
@@ -117,5 +118,6 @@ __all__ = [
     "max", "maximum", "mean", "min", "minimum", "mm", "movedim", "mul", "ne", "neg", "no_grad", "norm", "numel",
     "ones", "ones_like", "permute", "pow", "prod", "rand", "rand_like", "randint", "randn", "randn_like", "relu",
     "reshape", "set_grad_enabled", "sigmoid", "sin", "softmax", "split", "sqrt", "square", "squeeze", "stack", "std",
-    "sub", "sum", "t", "tanh", "tensor", "transpose", "unbind", "unsqueeze", "var", "where", "zeros", "zeros_like",
+    "sub", "sum", "t", "tanh", "tensor", "transpose", "unbind", "unsqueeze", "var", "where", "zero_grads", "zeros",
+    "zeros_like",
 ]

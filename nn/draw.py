@@ -12,21 +12,23 @@ with a count. A module called more than once gets one group per call: "cell#1", 
 ``nn.RNN``, ``GRU`` and ``LSTM`` loop over time inside a single call, so no hook sees their
 steps. They are found in the graph instead (``_time_steps``) and grouped as "rnn[t=0]",
 "rnn[t=1]", ..., which fold the same way as the calls of a cell.
+
+This module imports nothing from ``nn``: what it uses of a module is written down below as
+protocols (``DrawableModule``, ``RecurrentLayer``), so that ``Module.draw_graph`` can call it
+without an import cycle.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import autograd as ag
 from autograd import Context, Tensor
+from autograd.ops import Stack
 from autograd.render import Drawing, Group, draw_graph
 from autograd.render import draw_text as draw_graph_text
-
-from .module import Module
-from .rnn import RNNBase
 
 # The part of the first time step that was computed before the loop (the input projection of
 # every step at once) is recognised by being used by the third and later steps;
@@ -34,8 +36,32 @@ from .rnn import RNNBase
 MIN_STEPS = 3
 
 
+@runtime_checkable
+class DrawableModule(Protocol):
+    """What the drawing uses of an ``nn.Module`` (and of each of its submodules)."""
+
+    def __call__(self, *args: Any) -> Any: ...
+    def modules(self) -> Iterator[Any]: ...
+    def named_modules(self) -> Iterator[tuple[str, Any]]: ...
+    def named_parameters(self) -> Iterator[tuple[str, Tensor]]: ...
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> Any: ...
+    def register_forward_hook(self, hook: Callable[..., Any]) -> Any: ...
+
+
+@runtime_checkable
+class RecurrentLayer(Protocol):
+    """What the drawing reads of a layer that loops over time inside one call (``nn.RNN``,
+    ``GRU`` and ``LSTM``, the subclasses of ``nn.RNNBase``, and any layer shaped like them)."""
+
+    batch_first: bool
+    num_layers: int
+
+    @property
+    def num_directions(self) -> int: ...
+
+
 def draw(
-    model: Module, *inputs: Any, depth: int | None = None, collapse_repeats: bool = True, **kwargs: Any
+    model: DrawableModule, *inputs: Any, depth: int | None = None, collapse_repeats: bool = True, **kwargs: Any
 ) -> Drawing:
     """Run ``model(*inputs)`` once and draw the graph it recorded, each module call a cluster.
 
@@ -62,7 +88,7 @@ def draw(
 
 
 def draw_text(
-    model: Module, *inputs: Any, depth: int | None = None, collapse_repeats: bool = True, **kwargs: Any
+    model: DrawableModule, *inputs: Any, depth: int | None = None, collapse_repeats: bool = True, **kwargs: Any
 ) -> str:
     """``draw``'s graph as an indented tree (no Graphviz needed); the options are ``draw``'s."""
     roots, options = _prepare(model, inputs, depth, collapse_repeats, kwargs, "nn.draw_text")
@@ -73,7 +99,7 @@ def _prepare(
     model: Any, inputs: tuple[Any, ...], depth: Any, collapse_repeats: Any, kwargs: dict[str, Any], caller: str
 ) -> tuple[list[Tensor], dict[str, Any]]:
     """Check the arguments, trace the call, and return the roots and the renderer's options."""
-    if not isinstance(model, Module):
+    if not isinstance(model, DrawableModule):
         raise TypeError(f"{caller} draws an nn.Module, got {type(model).__name__}")
     if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool)):
         raise TypeError(f"{caller}: depth must be an int or None, got {type(depth).__name__} {depth!r}")
@@ -110,7 +136,7 @@ class _Call:
 
     __slots__ = ("children", "finished", "group", "module", "outputs")
 
-    def __init__(self, module: Module, group: Group) -> None:
+    def __init__(self, module: DrawableModule, group: Group) -> None:
         self.module = module
         self.group = group
         self.children = 0
@@ -121,13 +147,13 @@ class _Call:
 class _Recorder:
     """The hooks: a pre-hook opens a group per call, the forward hook fills it."""
 
-    def __init__(self, model: Module, inputs: list[Tensor]) -> None:
+    def __init__(self, model: DrawableModule, inputs: list[Tensor]) -> None:
         self.names = {id(m): name for name, m in model.named_modules()}
         self.inputs = inputs
         self.stack: list[_Call] = []
         self.calls: list[_Call] = []  # in the order they started, which is the clusters' order
 
-    def before(self, module: Module, args: tuple[Any, ...]) -> None:
+    def before(self, module: DrawableModule, args: tuple[Any, ...]) -> None:
         parent = self.stack[-1] if self.stack else None
         if parent is not None:
             parent.children += 1
@@ -140,7 +166,7 @@ class _Recorder:
         self.calls.append(call)
         self.stack.append(call)
 
-    def after(self, module: Module, args: tuple[Any, ...], output: Any) -> None:
+    def after(self, module: DrawableModule, args: tuple[Any, ...], output: Any) -> None:
         # A call whose forward raised (and whose caller caught it) never gets here: drop it.
         while self.stack and self.stack[-1].module is not module:
             self.stack.pop()
@@ -157,7 +183,9 @@ class _Recorder:
             self.stack[-1].finished.extend(call.outputs)
 
 
-def _trace(model: Module, inputs: tuple[Any, ...]) -> tuple[list[Tensor], list[tuple[str, Tensor]], list[Group]]:
+def _trace(
+    model: DrawableModule, inputs: tuple[Any, ...]
+) -> tuple[list[Tensor], list[tuple[str, Tensor]], list[Group]]:
     """Run the model once; return the outputs to draw, names for values, and the groups."""
     inputs = tuple(_drawable(x) for x in inputs)
     given = _tensors(inputs)
@@ -194,7 +222,7 @@ def _trace(model: Module, inputs: tuple[Any, ...]) -> tuple[list[Tensor], list[t
             call.group.name = f"{call.group.name}#{seen[id(call.module)]}"
     groups = [c.group for c in calls]
     for call in calls:
-        if isinstance(call.module, RNNBase) and call.children == 0 and call.outputs:
+        if call.children == 0 and call.outputs and isinstance(call.module, RecurrentLayer):
             groups += _time_steps(call)
 
     drawn_inputs = [t for t in given if t.requires_grad]
@@ -257,7 +285,7 @@ def _time_steps(call: _Call) -> list[Group]:
     was computed before the loop is shared by all steps and stays in the module's group.
     """
     module, group = call.module, call.group
-    assert isinstance(module, RNNBase)
+    assert isinstance(module, RecurrentLayer)
     out = call.outputs[0]  # the output sequence: (L, N, H), (N, L, H) batch first, or (L, H)
     length = out.shape[1] if module.batch_first and out.ndim == 3 else out.shape[0]
     if length < MIN_STEPS:
@@ -265,7 +293,7 @@ def _time_steps(call: _Call) -> list[Group]:
     interior = {id(m) for m in group.members}
     chains = []
     for node in group.members:
-        if type(node) is Context and node.name() == "StackBackward":
+        if type(node) is Context and node.function is Stack:
             elements = _inputs(node)
             if len(elements) == length:
                 chain = _chain(elements, interior, [node])

@@ -17,8 +17,6 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 from autograd.device import check_device, split_to_args
-from autograd.function import data_of
-from optim.optimizer import zero_grads
 
 from .errors import DtypeError, ShapeError, StateDictError
 
@@ -286,7 +284,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Set each parameter's ``.grad`` to None (default), or zero it in place."""
-        zero_grads(self.parameters(), set_to_none)
+        ag.zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule and then on this module: each child's subtree in
@@ -378,7 +376,7 @@ class Module:
         mismatched = []
         for key, target in own.items():
             if key in state_dict:
-                shape = tuple(np.shape(data_of(state_dict[key])))
+                shape = tuple(np.shape(state_dict[key]))
                 if shape != target.shape:
                     mismatched.append(f"'{key}': checkpoint has shape {shape}, the module {target.shape}")
         problems = []
@@ -395,7 +393,7 @@ class Module:
         with ag.no_grad():
             for key, target in own.items():
                 if key in state_dict:
-                    target.copy_(np.asarray(data_of(state_dict[key]), dtype=target.dtype))
+                    target.copy_(np.asarray(state_dict[key], dtype=target.dtype))
         return IncompatibleKeys(missing, unexpected)
 
     # --- repr ----------------------------------------------------------------------
@@ -422,7 +420,9 @@ class Module:
         self, *inputs: Any, depth: int | None = None, collapse_repeats: bool = True, **kwargs: Any
     ) -> ag.render.Drawing:
         """Run ``self(*inputs)`` once and draw its graph, each module call a cluster (see ``nn.draw``)."""
-        from .draw import draw  # here, not at the top: nn.draw imports this module
+        # Drawing is built on top of Module (its hooks, autograd's renderer) and is no part of what a
+        # module is, so it is imported where it is used; nn.draw imports nothing from here.
+        from .draw import draw
 
         return draw(self, *inputs, depth=depth, collapse_repeats=collapse_repeats, **kwargs)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, enable_grad, no_grad
+from autograd import Tensor, enable_grad, no_grad, zero_grads
 
 Group = dict[str, Any]
 # torch's switches between implementations of the same update, accepted so that ported
@@ -233,21 +233,6 @@ class Optimizer:
             new_groups.append(restored)
         self.state = state
         self.param_groups = new_groups
-
-
-def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
-    """Forget the gradients of ``params``: set each ``.grad`` to None, or fill it with zeros in
-    place, as torch does (the same tensor object, detached first if it carries a graph)."""
-    for p in params:
-        if p.grad is None:
-            continue
-        if set_to_none:
-            p.grad = None
-            continue
-        if p.grad.requires_grad:  # a gradient built with create_graph: keep its values, drop its history
-            p.grad = p.grad.detach()
-        with no_grad():
-            p.grad.zero_()
 
 
 # --- hyperparameter checks, shared by the optimizers ------------------------------------------
