@@ -1,8 +1,8 @@
-"""nn.save / nn.load: exact round trips, no pickle, refusal of bad files, atomic writes, torch conversion."""
+"""nn.save / nn.load: exact round trips, torch.save/torch.load's arguments, no pickle, refusal of
+bad .npz files, atomic writes (in both formats), torch conversion."""
 
 import io
 import json
-import math
 import os
 import pickle
 import signal
@@ -15,96 +15,32 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from checkpoint_objects import Tiny, nested, same
 
 import autograd as ag
 import nn
 from nn import checkpoint
 from nn.checkpoint import CheckpointError
 
-
-class Tiny(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.weight = nn.Parameter(ag.randn(3, 2))
-        self.inner = nn.Module()
-        self.inner.bias = nn.Parameter(ag.zeros(3))
-        self.register_buffer("count", ag.tensor(np.array(5, dtype=np.int64)))
-
-
-def _same(a, b):
-    """Exact equality of nested structures: types, dtypes, shapes and bytes of every array."""
-    assert type(a) is type(b), (type(a), type(b))
-    if isinstance(a, ag.Tensor):
-        assert a.requires_grad == b.requires_grad
-        _same(np.asarray(a), np.asarray(b))
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype and a.shape == b.shape
-        assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
-    elif isinstance(a, np.generic):
-        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
-    elif isinstance(a, dict):
-        assert list(a) == list(b)
-        for k in a:
-            _same(a[k], b[k])
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b)
-        for u, v in zip(a, b):
-            _same(u, v)
-    elif isinstance(a, float):
-        assert (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
-    else:
-        assert a == b
-
-
-def _nested():
-    rng = np.random.default_rng(0)
-    return OrderedDict(
-        [
-            ("f32", ag.tensor(rng.standard_normal((3, 4)).astype(np.float32))),
-            ("f64", ag.tensor(rng.standard_normal(5))),
-            ("f16", ag.tensor(np.array([1.5, -0.0, np.inf], dtype=np.float16))),
-            ("i64", ag.arange(6).reshape(2, 3)),
-            ("i8", ag.tensor(np.array([-128, 127], dtype=np.int8))),
-            ("u8", np.arange(4, dtype=np.uint8)),
-            ("bool", ag.tensor(np.array([True, False]))),
-            ("c64", np.array([1 + 2j], dtype=np.complex64)),
-            ("scalar0d", ag.tensor(np.float32(2.5))),
-            ("empty", np.zeros((0, 3), dtype=np.float32)),
-            ("transposed", np.arange(12.0).reshape(3, 4).T),  # not C-contiguous
-            ("big_endian", np.arange(3, dtype=">f4")),
-            ("grad", ag.tensor([1.0, 2.0], requires_grad=True)),
-            ("param", nn.Parameter(ag.ones(2))),
-            ("np_scalars", [np.float32(0.1), np.int64(-3), np.bool_(True)]),
-            ("numbers", [0, -7, 2**70, 0.1, -0.0, float("nan"), float("inf"), -float("inf"), True, False, None]),
-            ("text", "ünïcode ✓ \"quoted\" \n"),
-            ("tuple", (0.9, 0.999)),
-            ("plain_dict", {"b": 1, "a": [1, {"deep": (np.arange(2),)}]}),
-            ("int_keys", {0: "zero", 1: "one", -5: None}),
-            ("odd_keys", {(1, "x"): 1, 2.5: 2, None: 3, True: 4}),
-            ("empty_things", [[], (), {}, OrderedDict(), ""]),
-        ]
-    )
-
-
 # --- round trips -------------------------------------------------------------------------
 
 
 def test_round_trip_of_nested_structures_is_exact(tmp_path):
-    obj = _nested()
+    obj = nested()
     nn.save(obj, tmp_path / "ckpt.npz")
     loaded = nn.load(tmp_path / "ckpt.npz")
-    _same(obj, loaded)
+    same(obj, loaded)
     assert isinstance(loaded["param"], nn.Parameter) and loaded["param"].requires_grad
     assert isinstance(loaded["plain_dict"], dict) and not isinstance(loaded["plain_dict"], OrderedDict)
 
 
 def test_round_trip_through_a_file_object_and_compressed():
-    obj = _nested()
+    obj = nested()
     for compress in (False, True):
         buffer = io.BytesIO()
         nn.save(obj, buffer, compress=compress)
         buffer.seek(0)
-        _same(obj, nn.load(buffer))
+        same(obj, nn.load(buffer))
 
 
 def test_module_state_dict_round_trip(tmp_path):
@@ -126,7 +62,7 @@ def test_optimizer_state_dict_round_trip(tmp_path):
     }
     nn.save(state, tmp_path / "opt.npz")
     loaded = nn.load(tmp_path / "opt.npz")
-    _same(state, loaded)
+    same(state, loaded)
     assert list(loaded["state"]) == [0, 1] and isinstance(loaded["param_groups"][0]["betas"], tuple)
 
 
@@ -141,7 +77,7 @@ def test_an_array_reached_twice_is_stored_once_and_shared_again(tmp_path):
 
 
 def test_archive_is_a_plain_npz_without_pickles(tmp_path):
-    nn.save(_nested(), tmp_path / "ckpt.npz")
+    nn.save(nested(), tmp_path / "ckpt.npz")
     with zipfile.ZipFile(tmp_path / "ckpt.npz") as z:
         header = json.loads(z.read("structure.json"))
         assert header["format"] == "ndgrad-checkpoint" and header["version"] == checkpoint.FORMAT_VERSION
@@ -162,13 +98,115 @@ def test_archive_is_a_plain_npz_without_pickles(tmp_path):
         ({"x": np.array([None], dtype=object)}, TypeError, r"obj\['x'\].*dtype object"),
         ({"x": np.array(["a"])}, TypeError, "dtype <U1"),
         ({frozenset(): 1}, TypeError, "frozenset"),
-        (Tiny(), TypeError, r"model.state_dict\(\).*Tiny"),
+        (Tiny(), TypeError, r"obj is a Tiny.*save its state_dict\(\) instead"),
+        ({"model": Tiny()}, TypeError, r"obj\['model'\] is a Tiny.*state_dict\(\)"),
+        ([ag.ones(2), nn.Linear(2, 2)], TypeError, r"obj\[1\] is a Linear.*state_dict\(\)"),
+        ({"f": print}, TypeError, r"obj\['f'\], a builtin_function_or_method.*save its state_dict\(\)"),
     ],
 )
 def test_save_refuses_what_it_cannot_store_without_pickle(tmp_path, obj, error, pattern):
     with pytest.raises(error, match=pattern):
         nn.save(obj, tmp_path / "bad.npz")
     assert os.listdir(tmp_path) == []  # refused before touching the disk
+
+
+def test_an_optimizer_object_is_refused_with_the_state_dict_hint(tmp_path):
+    import optim
+    opt = optim.SGD(Tiny().parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=r"obj is a SGD.*state_dict\(\)"):
+        nn.save(opt, tmp_path / "opt.npz")
+    nn.save(opt.state_dict(), tmp_path / "opt.npz")
+    assert nn.load(tmp_path / "opt.npz")["param_groups"][0]["lr"] == 0.1
+
+
+# --- torch.save / torch.load semantics ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        ag.tensor([[1.0, 2.0]]),
+        ag.tensor(np.int64(7)),
+        (ag.ones(2), [ag.zeros(1), {"k": (1, None)}], "tag"),
+        [OrderedDict([("z", 1), ("a", ag.ones(1))]), {"z": 2, "a": 3.5, "m": True}],
+        {"model": OrderedDict([("w", ag.ones(2, 2))]), "epoch": 3, "best": None, "history": [0.5, 0.25]},
+    ],
+    ids=["tensor", "0-d int tensor", "tuple root", "list of dicts", "training checkpoint"],
+)
+def test_save_and_load_keep_any_nesting_of_tensors_exactly(tmp_path, obj):
+    nn.save(obj, tmp_path / "x.pt")  # torch's customary suffix writes the npz format
+    same(obj, nn.load(tmp_path / "x.pt"))
+
+
+def test_f_may_be_a_str_a_pathlike_or_a_binary_file(tmp_path):
+    obj = {"w": ag.arange(3)}
+    nn.save(obj, str(tmp_path / "a.npz"))
+    nn.save(obj, tmp_path / "b.npz")
+    with open(tmp_path / "c.npz", "wb") as handle:
+        nn.save(obj, handle)
+    for name in ("a.npz", "b.npz", "c.npz"):
+        same(obj, nn.load(str(tmp_path / name)))
+        with open(tmp_path / name, "rb") as handle:
+            same(obj, nn.load(handle))
+
+
+def test_two_objects_saved_one_after_the_other_in_one_stream(tmp_path):
+    # A file object is read from where it stands, so the position after a load is the caller's.
+    buffer = io.BytesIO()
+    nn.save({"a": ag.ones(2)}, buffer)
+    start = buffer.tell()
+    nn.save({"b": 2}, buffer)
+    buffer.seek(start)
+    assert nn.load(buffer) == {"b": 2}
+
+
+@pytest.mark.parametrize(
+    "map_location",
+    [None, "cpu", "cpu:0", ag.device("cpu"), {"cuda:0": "cpu"}, {}, lambda storage, location: storage],
+    ids=["None", "cpu", "cpu:0", "device", "dict", "empty dict", "function"],
+)
+@pytest.mark.parametrize("weights_only", [None, True, False])
+def test_load_accepts_torch_keywords_for_the_cpu(tmp_path, map_location, weights_only):
+    obj = OrderedDict([("w", ag.ones(2, 3)), ("step", 4)])
+    nn.save(obj, tmp_path / "x.npz")
+    same(obj, nn.load(tmp_path / "x.npz", map_location, weights_only=weights_only))
+    same(obj, nn.load(tmp_path / "x.npz", map_location=map_location, weights_only=weights_only))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"map_location": "cuda"}, ValueError, "'cuda' is not available"),
+        ({"map_location": "cuda:1"}, ValueError, "cuda:1"),
+        ({"map_location": {"cpu": "mps"}}, ValueError, "mps"),
+        ({"map_location": 3.5}, TypeError, "map_location must be a device.*3.5"),
+        ({"weights_only": "yes"}, TypeError, "weights_only must be True, False or None, got 'yes'"),
+    ],
+)
+def test_load_refuses_other_devices_and_bad_keywords(tmp_path, kwargs, error, pattern):
+    nn.save({"w": ag.ones(1)}, tmp_path / "x.npz")
+    with pytest.raises(error, match=pattern):
+        nn.load(tmp_path / "x.npz", **kwargs)
+
+
+def test_torch_device_map_location():
+    torch = pytest.importorskip("torch")
+    buffer = io.BytesIO()
+    nn.save({"w": ag.ones(1)}, buffer)
+    buffer.seek(0)
+    assert nn.load(buffer, map_location=torch.device("cpu"))["w"].shape == (1,)
+    buffer.seek(0)
+    with pytest.raises(ValueError, match="cuda"):
+        nn.load(buffer, map_location=torch.device("cuda"))
+
+
+def test_loaded_tensors_are_ndgrad_tensors_that_can_be_updated_in_place(tmp_path):
+    nn.save({"w": ag.ones(2, 2, dtype=ag.float64)}, tmp_path / "x.npz")
+    w = nn.load(tmp_path / "x.npz")["w"]
+    assert isinstance(w, ag.Tensor) and w.shape == (2, 2) and w.dtype == np.float64
+    with ag.no_grad():
+        w.add_(1.0)
+    np.testing.assert_array_equal(w.detach().numpy(), np.full((2, 2), 2.0))
 
 
 # --- files that must be refused ----------------------------------------------------------
@@ -234,7 +272,7 @@ def test_pickle_files_are_refused_and_never_run(tmp_path):
 
 def test_truncated_files_are_refused(tmp_path):
     path = tmp_path / "ckpt.npz"
-    nn.save(_nested(), path)
+    nn.save(nested(), path)
     data = path.read_bytes()
     cuts = sorted({0, 1, 3, 10, 100, len(data) // 2, len(data) - 100, len(data) - 23, len(data) - 1,
                    *range(0, len(data), max(1, len(data) // 25))})
@@ -259,7 +297,7 @@ def test_corrupted_bytes_are_refused(tmp_path):
     ("content", "pattern"),
     [
         (b"", "empty"),
-        (b"hello, I am a text file\n", "does not start like a zip"),
+        (b"hello, I am a text file\n", "does not start like a zip/npz archive or a safetensors file"),
         (b'{"format": "ndgrad-checkpoint"}', "does not start like a zip"),
     ],
 )
@@ -306,37 +344,43 @@ def test_checkpoint_error_is_a_value_error():
     assert issubclass(CheckpointError, ValueError)
 
 
-# --- atomic writes -----------------------------------------------------------------------
+# --- atomic writes (both formats) -------------------------------------------------------
+
+# Each format's suffix, and the function that writes its bytes to the open file.
+FORMATS = {"npz": "_write_archive", "safetensors": "_write_safetensors"}
+each_format = pytest.mark.parametrize("fmt", list(FORMATS))
 
 
-def test_a_crash_mid_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
-    path = tmp_path / "ckpt.npz"
+@each_format
+def test_a_crash_mid_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch, fmt):
+    path = tmp_path / f"ckpt.{fmt}"
     old = {"step": 1, "w": ag.ones(1000)}
     nn.save(old, path)
     before = path.read_bytes()
-    real_write = checkpoint._write_archive
+    real_write = getattr(checkpoint, FORMATS[fmt])
 
-    def crash_halfway(handle, structure, arrays, compress):
+    def crash_halfway(handle, *args):
         buffer = io.BytesIO()
-        real_write(buffer, structure, arrays, compress)
+        real_write(buffer, *args)
         handle.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])
         handle.flush()
         raise OSError("disk full")
 
-    monkeypatch.setattr(checkpoint, "_write_archive", crash_halfway)
+    monkeypatch.setattr(checkpoint, FORMATS[fmt], crash_halfway)
     with pytest.raises(OSError, match="disk full"):
         nn.save({"step": 2, "w": ag.zeros(1000)}, path)
-    assert os.listdir(tmp_path) == ["ckpt.npz"]  # no temporary file left behind
+    assert os.listdir(tmp_path) == [path.name]  # no temporary file left behind
     assert path.read_bytes() == before
-    _same(nn.load(path), old)
+    same(nn.load(path), old)
     # A crash while writing a new file leaves nothing.
     with pytest.raises(OSError, match="disk full"):
-        nn.save({"step": 2}, tmp_path / "new.npz")
-    assert os.listdir(tmp_path) == ["ckpt.npz"]
+        nn.save({"step": 2}, tmp_path / f"new.{fmt}")
+    assert os.listdir(tmp_path) == [path.name]
 
 
-def test_a_failed_rename_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
-    path = tmp_path / "ckpt.npz"
+@each_format
+def test_a_failed_rename_leaves_the_previous_checkpoint(tmp_path, monkeypatch, fmt):
+    path = tmp_path / f"ckpt.{fmt}"
     nn.save({"step": 1}, path)
 
     def no_rename(src, dst):
@@ -346,30 +390,33 @@ def test_a_failed_rename_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
     with pytest.raises(PermissionError):
         nn.save({"step": 2}, path)
     monkeypatch.undo()
-    assert os.listdir(tmp_path) == ["ckpt.npz"] and nn.load(path) == {"step": 1}
+    assert os.listdir(tmp_path) == [path.name] and nn.load(path) == {"step": 1}
 
 
-def test_saves_are_flushed_to_disk_before_the_rename(tmp_path, monkeypatch):
+@each_format
+def test_saves_are_flushed_to_disk_before_the_rename(tmp_path, monkeypatch, fmt):
     events = []
     real_fsync, real_replace = os.fsync, os.replace
     monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
     monkeypatch.setattr(os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1])
-    nn.save({"w": ag.ones(3)}, tmp_path / "ckpt.npz")
+    nn.save({"w": ag.ones(3)}, tmp_path / f"ckpt.{fmt}")
     assert events[:2] == ["fsync", "replace"]
 
 
-def test_new_files_get_the_usual_permissions(tmp_path):
+@each_format
+def test_new_files_get_the_usual_permissions(tmp_path, fmt):
     umask = os.umask(0o022)
     os.umask(umask)
-    nn.save({"a": 1}, tmp_path / "ckpt.npz")
-    assert (tmp_path / "ckpt.npz").stat().st_mode & 0o777 == 0o666 & ~umask
+    nn.save({"a": 1}, tmp_path / f"ckpt.{fmt}")
+    assert (tmp_path / f"ckpt.{fmt}").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-def test_save_to_a_directory_or_missing_folder(tmp_path):
+@each_format
+def test_save_to_a_directory_or_missing_folder(tmp_path, fmt):
     with pytest.raises(IsADirectoryError, match=str(tmp_path)):
         nn.save({"a": 1}, tmp_path)
     with pytest.raises(FileNotFoundError):
-        nn.save({"a": 1}, tmp_path / "missing" / "ckpt.npz")
+        nn.save({"a": 1}, tmp_path / "missing" / f"ckpt.{fmt}")
 
 
 _SAVER = textwrap.dedent(
@@ -391,13 +438,14 @@ _SAVER = textwrap.dedent(
 def _check_consistent(path):
     state = nn.load(path)
     step = state["step"]
-    assert (np.asarray(state["w"]) == step).all() and (state["b"] == step).all()
+    assert (state["w"].detach().numpy() == step).all() and (state["b"] == step).all()
     return step
 
 
-def test_sigkill_during_repeated_saves_never_tears_the_file(tmp_path):
+@each_format
+def test_sigkill_during_repeated_saves_never_tears_the_file(tmp_path, fmt):
     """Kill a process that saves in a loop, at random moments: the file always loads whole."""
-    path = tmp_path / "ckpt.npz"
+    path = tmp_path / f"ckpt.{fmt}"
     rng = np.random.default_rng(0)
     deadline = time.monotonic() + 8
     step, rounds, checks = 0, 0, 0
@@ -422,8 +470,8 @@ def test_sigkill_during_repeated_saves_never_tears_the_file(tmp_path):
         step = on_disk
         rounds += 1
     assert rounds >= 3 and checks > 0
-    leftovers = set(os.listdir(tmp_path)) - {"ckpt.npz"}
-    assert all(name.startswith(".ckpt.npz.") and name.endswith(".tmp") for name in leftovers)
+    leftovers = set(os.listdir(tmp_path)) - {path.name}
+    assert all(name.startswith(f".{path.name}.") and name.endswith(".tmp") for name in leftovers)
 
 
 # --- PyTorch -----------------------------------------------------------------------------
@@ -468,7 +516,7 @@ def test_to_and_from_torch_state_dicts():
     buffer = io.BytesIO()
     nn.save(back, buffer)
     buffer.seek(0)
-    _same(nn.load(buffer), back)
+    same(nn.load(buffer), back)
 
 
 def test_torch_optimizer_state_converts_nested_tensors():
