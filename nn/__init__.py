@@ -1,8 +1,10 @@
 """Neural-network building blocks on top of ``autograd``: modules, layers, losses.
 
 Written against autograd's public API, as a user's own layers would be: the package and its
-documented modules (``autograd.ops``, whose ops ``ElmanTanh`` is fused from; ``autograd.render``
-for drawing; ``autograd.device``; ``autograd.function``).
+documented modules ``autograd.ops`` (the ops ``ElmanTanh`` is fused from, and ``Stack``, whose
+nodes the module drawings look for), ``autograd.render`` (drawing) and ``autograd.device``. One
+engine helper that is not public yet remains: ``ElmanTanh``'s backward calls
+``autograd.ops.linalg.linear_grads``. Nothing here imports ``optim``, which sits beside ``nn``.
 """
 
 from . import checkpoint, data, datasets, errors, functional, init, utils
