@@ -77,7 +77,6 @@ _SAFETENSORS_CODES = {
     "bool": "BOOL", "int8": "I8", "uint8": "U8", "int16": "I16", "uint16": "U16", "int32": "I32", "uint32": "U32",
     "int64": "I64", "uint64": "U64", "float16": "F16", "float32": "F32", "float64": "F64", "complex64": "C64",
 }
-_SAFETENSORS_DTYPES = {code: np.dtype(name) for name, code in _SAFETENSORS_CODES.items()}
 
 PathOrFile = str | os.PathLike | IO[bytes]
 
@@ -407,7 +406,7 @@ def _load_safetensors(data: bytes, name: str) -> Any:
         raise CheckpointError(f"load: {name}: the safetensors header is not JSON (corrupt?): {e}") from None
     for key, info in header.items():
         code = info.get("dtype") if isinstance(info, dict) and key != "__metadata__" else None
-        if isinstance(code, str) and code not in _SAFETENSORS_DTYPES:
+        if isinstance(code, str) and code not in _SAFETENSORS_CODES.values():
             hint = " (NumPy has no bfloat16: convert it with .float() before saving)" if code == "BF16" else ""
             raise CheckpointError(f"load: {name}: tensor {key!r} has dtype {code}, which ndgrad cannot hold{hint}")
     try:
@@ -417,7 +416,7 @@ def _load_safetensors(data: bytes, name: str) -> Any:
     metadata = header.get("__metadata__") or {}
     if _SAFETENSORS_STRUCTURE not in metadata:  # written by another program: a flat state_dict
         return OrderedDict((key, ag.from_numpy(_writable(arrays[key]))) for key in sorted(arrays))
-    label = f"the metadata's {_SAFETENSORS_STRUCTURE}"
+    label = f"the {_SAFETENSORS_STRUCTURE} of its metadata"
     structure = _read_header(metadata[_SAFETENSORS_STRUCTURE], name, label)
     checksums = structure.get("crc32", {})
     if not isinstance(checksums, dict):
@@ -426,7 +425,7 @@ def _load_safetensors(data: bytes, name: str) -> Any:
     obj = _decode_root(structure, read)
     unused = sorted(set(arrays) - read.used)
     if unused:
-        raise CheckpointError(f"load: {name}: tensors {unused[:8]} are in the file but not in its {label} (was the "
+        raise CheckpointError(f"load: {name}: tensors {unused[:8]} are in the file but not in {label} (was the "
                               "file changed by another program?)")
     return obj
 
@@ -479,7 +478,7 @@ class _NamedArrays:
         if not isinstance(ref, str):
             raise CheckpointError(f"load: {self.name}: bad tensor reference {ref!r} in {self.label}")
         if ref not in self.arrays:
-            raise CheckpointError(f"load: {self.name}: tensor {ref!r} of its {self.label} is missing from the file")
+            raise CheckpointError(f"load: {self.name}: tensor {ref!r}, named in {self.label}, is missing from the file")
         array = _writable(self.arrays[ref])
         expected = self.checksums.get(ref)
         if expected is not None and zlib.crc32(array) != expected:
@@ -527,7 +526,7 @@ def _decode(node: Any, read: _ArchiveArrays | _NamedArrays) -> Any:
                 pairs.append((_decode_key(pair[0], read), _decode(pair[1], read)))
             else:
                 return OrderedDict(pairs) if tag == "$odict" else dict(pairs)
-    raise CheckpointError(f"load: {read.name}: malformed {read.label} entry {str(node)[:80]}")
+    raise CheckpointError(f"load: {read.name}: malformed entry {str(node)[:80]} in {read.label}")
 
 
 def _decode_key(node: Any, read: _ArchiveArrays | _NamedArrays) -> Any:

@@ -150,8 +150,7 @@ def test_f_may_be_a_str_a_pathlike_or_a_binary_file(tmp_path):
             same(obj, nn.load(handle))
 
 
-def test_two_objects_saved_one_after_the_other_in_one_stream(tmp_path):
-    # A file object is read from where it stands, so the position after a load is the caller's.
+def test_a_file_object_is_read_from_where_it_stands():
     buffer = io.BytesIO()
     nn.save({"a": ag.ones(2)}, buffer)
     start = buffer.tell()

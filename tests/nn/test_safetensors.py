@@ -302,15 +302,15 @@ def test_malformed_files_are_refused(tmp_path, content, pattern):
 @pytest.mark.parametrize(
     ("metadata", "pattern"),
     [
-        (_ndgrad_metadata({"$tensor": "v"}), r"tensor 'v' of its the metadata's ndgrad.structure is missing"),
+        (_ndgrad_metadata({"$tensor": "v"}), r"tensor 'v', named in the ndgrad.structure of its metadata, is missing"),
         (_ndgrad_metadata({"$tensor": 0}), "bad tensor reference 0"),
-        (_ndgrad_metadata({"$weird": "w"}), "malformed the metadata's ndgrad.structure entry"),
-        (_ndgrad_metadata({"$dict": []}), r"tensors \['w'\] are in the file but not in its"),
+        (_ndgrad_metadata({"$weird": "w"}), r"malformed entry \{'\$weird': 'w'\} in the ndgrad.structure"),
+        (_ndgrad_metadata({"$dict": []}), r"tensors \['w'\] are in the file but not in the ndgrad.structure"),
         (_ndgrad_metadata({"$tensor": "w"}, crc32=[1]), "malformed checksums"),
         (_ndgrad_metadata({"$tensor": "w"}, crc32={"w": 12345}), "'w' does not match its checksum"),
         (_ndgrad_metadata({"$tensor": "w"}, version=99), "version 99.*upgrade"),
         (_ndgrad_metadata({"$tensor": "w"}, version=0), "invalid format version 0"),
-        ({"ndgrad.structure": "{oops"}, "cannot read the metadata's ndgrad.structure"),
+        ({"ndgrad.structure": "{oops"}, "cannot read the ndgrad.structure of its metadata"),
         ({"ndgrad.structure": '{"format": "other", "version": 1, "root": null}'}, "not an ndgrad checkpoint header"),
     ],
 )
