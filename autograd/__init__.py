@@ -7,28 +7,47 @@ backward, as ``Function`` subclasses), ``engine.py`` (the backward walk).
 
 import numpy as np
 
+from . import functional
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .creation import (
+    Generator,
+    SamplingError,
     arange,
+    as_tensor,
+    bernoulli,
+    default_generator,
+    empty,
+    empty_like,
     eye,
     from_numpy,
     full,
     full_like,
     generator,
+    get_default_dtype,
+    get_rng_state,
+    initial_seed,
     linspace,
     manual_seed,
+    multinomial,
+    normal,
     ones,
     ones_like,
+    poisson,
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
+    randperm,
+    seed,
+    set_default_dtype,
+    set_rng_state,
     tensor,
     zeros,
     zeros_like,
 )
-from .device import cuda, device
+from .device import DeviceError, cuda, device, get_default_device, set_default_device
 from .engine import grad
 from .function import Context, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -37,6 +56,8 @@ from .gradients import zero_grads
 from .joining import cat, stack
 from .render import draw_graph, draw_text
 from .scalar import Scalar
+from .shapes import Size
+from .summaries import Histogram, allclose, histc, histogram, isclose
 from .tensor import RemovableHandle, Tensor, ValuesIndices, linear, where
 
 float16 = np.dtype(np.float16)
@@ -45,6 +66,17 @@ float64 = np.dtype(np.float64)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
+# torch's dtype names (int8 ... uint8 too), for code written as torch.float, torch.long, ...
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+uint8 = np.dtype(np.uint8)
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
+bool = bool_  # noqa: A001
 
 # Functional forms of the methods, for code written as torch.exp(x), torch.matmul(a, b), ...
 exp = Tensor.exp
@@ -120,4 +152,10 @@ __all__ = [
     "reshape", "set_grad_enabled", "sigmoid", "sin", "softmax", "split", "sqrt", "square", "squeeze", "stack", "std",
     "sub", "sum", "t", "tanh", "tensor", "transpose", "unbind", "unsqueeze", "var", "where", "zero_grads", "zeros",
     "zeros_like",
+    # torch's factories, randomness, devices and dtype names
+    "DeviceError", "Generator", "Histogram", "SamplingError", "Size", "allclose", "as_tensor", "bernoulli", "bool",
+    "default_generator", "double", "empty", "empty_like", "float", "get_default_device",
+    "get_default_dtype", "get_rng_state", "half", "histc", "histogram", "initial_seed", "int", "int8", "int16",
+    "isclose", "long", "multinomial", "normal", "poisson", "randint_like", "randperm", "seed", "set_default_device",
+    "set_default_dtype", "set_rng_state", "short", "uint8",
 ]

@@ -1,4 +1,11 @@
-"""Making tensors: from data, filled, ranges, and random (one seeded generator)."""
+"""Making tensors: from data, filled, ranges, and random.
+
+Every factory takes torch's ``device=`` (the CPU only: see ``device.py``), and floating ones
+default to the default dtype (float32 unless ``set_default_dtype`` changed it).
+
+Random numbers come from a ``Generator`` (torch's, on NumPy's PCG64). Every random function
+draws from the default generator, which ``manual_seed`` seeds, unless given ``generator=``.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +13,160 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import DEFAULT_FLOAT, Tensor, _shape_arg, as_array, to_dtype
+from . import shapes
+from .device import check_device
+from .shapes import broadcast_error
+from .tensor import Tensor, _shape_arg, as_array, to_dtype
 
-_rng = np.random.default_rng()
+# What torch seeds a new Generator with, so that two fresh generators draw the same numbers.
+DEFAULT_SEED = 67280421310721
 
 
-def manual_seed(seed: int) -> None:
-    """Seed the generator behind rand, randn and nn's initialisation, for reproducible runs."""
-    global _rng
-    _rng = np.random.default_rng(seed)
+class SamplingError(ValueError, RuntimeError):
+    """A bad argument to a random function or a generator: negative probabilities, a negative
+    std, more samples than categories without replacement, a state of the wrong size. A
+    ValueError by ndgrad's conventions, and the RuntimeError torch raises."""
+
+
+class Generator:
+    """A stream of random numbers with its own state (``torch.Generator``): pass it as
+    ``generator=`` to the random functions. A new one starts from the same seed every time.
+
+    ``get_state`` returns the state as a uint8 tensor (ndgrad's own layout, not torch's) that
+    ``set_state`` restores, so a run can be replayed from any point."""
+
+    _STATE_VERSION = 1
+    # The bytes of each field: version, PCG64's state and increment, its cached 32-bit half, seed.
+    _STATE_LAYOUT = (1, 16, 16, 1, 4, 8)
+
+    def __init__(self, device: Any = None) -> None:
+        check_device(device)
+        self._rng = np.random.Generator(np.random.PCG64(DEFAULT_SEED))
+        self._seed = DEFAULT_SEED
+
+    @property
+    def device(self) -> Any:
+        return check_device(None)
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The NumPy generator behind this one (for code that draws with NumPy directly)."""
+        return self._rng
+
+    def manual_seed(self, seed: int) -> Generator:
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise TypeError(f"manual_seed takes an int, got {type(seed).__name__} {seed!r}")
+        if not -(2**63) <= seed < 2**64:  # torch's range: signed and unsigned 64-bit seeds, negatives wrap
+            raise SamplingError(f"manual_seed: seed {seed} is outside [-2**63, 2**64)")
+        self._seed = int(seed) % 2**64
+        # Reseeded in place, so that code holding ``rng`` follows the new seed.
+        self._rng.bit_generator.state = np.random.PCG64(self._seed).state
+        return self
+
+    def seed(self) -> int:
+        """Seed from fresh entropy (a non-deterministic seed); returns the seed."""
+        seed = int(np.random.SeedSequence().entropy) % 2**64
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> Tensor:
+        state = self._rng.bit_generator.state
+        fields = (self._STATE_VERSION, state["state"]["state"], state["state"]["inc"], state["has_uint32"],
+                  state["uinteger"], self._seed)
+        raw = b"".join(value.to_bytes(size, "little") for value, size in zip(fields, self._STATE_LAYOUT))
+        return Tensor._wrap(np.frombuffer(raw, dtype=np.uint8).copy())
+
+    def set_state(self, new_state: Tensor) -> Generator:
+        if not isinstance(new_state, Tensor) or new_state.dtype != np.uint8:
+            got = f"dtype {new_state.dtype}" if isinstance(new_state, Tensor) else type(new_state).__name__
+            raise TypeError(f"set_state takes the uint8 tensor that get_state returns, got {got}")
+        raw = np.asarray(new_state.detach()).tobytes()
+        size = sum(self._STATE_LAYOUT)
+        if new_state.shape != (size,) or raw[0] != self._STATE_VERSION:
+            raise SamplingError(
+                f"set_state: not a state from Generator.get_state (expected {size} bytes starting with "
+                f"{self._STATE_VERSION}, got shape {new_state.shape})"
+            )
+        ends = np.cumsum(self._STATE_LAYOUT)
+        _, value, inc, has_uint32, uinteger, seed = (
+            int.from_bytes(raw[end - n : end], "little") for n, end in zip(self._STATE_LAYOUT, ends)
+        )
+        self._rng.bit_generator.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": value, "inc": inc},
+            "has_uint32": has_uint32,
+            "uinteger": uinteger,
+        }
+        self._seed = seed
+        return self
+
+
+default_generator = Generator()
+default_generator.seed()  # as torch: unseeded runs differ
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator (behind every random function and nn's initialisation), for
+    reproducible runs; returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Seed the default generator from fresh entropy; returns the seed."""
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    default_generator.set_state(new_state)
 
 
 def generator() -> np.random.Generator:
-    """The generator that ``manual_seed`` seeds (for code that draws its own random numbers)."""
-    return _rng
+    """The NumPy generator behind the default generator (for code that draws its own numbers)."""
+    return default_generator.rng
+
+
+def _rng(generator: Generator | None, op: str) -> np.random.Generator:
+    if generator is None:
+        return default_generator.rng
+    if not isinstance(generator, Generator):
+        raise TypeError(f"{op}: generator must be an autograd.Generator, got {type(generator).__name__}")
+    return generator.rng
+
+
+# --- defaults -----------------------------------------------------------------------------------
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """The dtype of floating tensors made without one: factories, ``tensor([1.5])``, and the
+    results of float ops on integers. Floating dtypes only (float16, float32, float64)."""
+    resolved = to_dtype(dtype)
+    if resolved is None or resolved.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point dtypes can be the default, got {dtype!r}")
+    shapes.set_default_float(resolved)
+    # NOTE: tensor.py and render/graph.py bound DEFAULT_FLOAT at import; until they read
+    # shapes.DEFAULT_FLOAT at call time, their copies are rebound here.
+    from . import tensor as tensor_module
+    from .render import graph
+
+    tensor_module.DEFAULT_FLOAT = graph.DEFAULT_FLOAT = resolved
+
+
+def get_default_dtype() -> np.dtype:
+    return shapes.DEFAULT_FLOAT
+
+
+# --- from data, filled, ranges ------------------------------------------------------------------
 
 
 def _sizes(size: tuple[Any, ...]) -> tuple[int, ...]:
@@ -38,14 +185,29 @@ def _count(value: Any, name: str, op: str) -> int:
     return int(value)
 
 
-def _make(data: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
+def _float_dtype(dtype: Any) -> np.dtype:
+    """``dtype``, or the default float dtype if it is None."""
+    return to_dtype(dtype) or shapes.DEFAULT_FLOAT
+
+
+def _make(data: np.ndarray, dtype: Any, requires_grad: bool, device: Any = None) -> Tensor:
+    check_device(device)
     dtype = to_dtype(dtype)
     t = Tensor._wrap(data if dtype is None else data.astype(dtype, copy=False))
     return t.requires_grad_(requires_grad) if requires_grad else t
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
+    check_device(device)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` itself if it is a tensor of that dtype (cast otherwise), else a new tensor."""
+    check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    return Tensor(data, dtype=dtype)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -55,77 +217,253 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(_sizes(size), dtype=to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(_sizes(size), dtype=_float_dtype(dtype)), None, requires_grad, device)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_sizes(size), dtype=to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(_sizes(size), dtype=_float_dtype(dtype)), None, requires_grad, device)
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor whose values are whatever the memory held (fill it before reading it)."""
+    return _make(np.empty(_sizes(size), dtype=_float_dtype(dtype)), None, requires_grad, device)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
     data = np.full(_sizes((size,)), fill_value, dtype=to_dtype(dtype) or as_array(fill_value).dtype)
-    return _make(data, None, requires_grad)
+    return _make(data, None, requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
     n = _count(n, "n", "eye")
     m = n if m is None else _count(m, "m", "eye")
-    return _make(np.eye(n, m, dtype=to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
+    return _make(np.eye(n, m, dtype=_float_dtype(dtype)), None, requires_grad, device)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    """Integers give int64, any float argument gives float32 (as torch)."""
+           requires_grad: bool = False, *, device: Any = None) -> Tensor:
+    """Integers give int64, any float argument gives the default float dtype (as torch)."""
     if end is None:
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step must not be zero")
     floating = any(isinstance(v, float) for v in (start, end, step))
-    default = DEFAULT_FLOAT if floating else np.dtype(np.int64)
-    return _make(np.arange(start, end, step, dtype=to_dtype(dtype) or default), None, requires_grad)
+    default = shapes.DEFAULT_FLOAT if floating else np.dtype(np.int64)
+    return _make(np.arange(start, end, step, dtype=to_dtype(dtype) or default), None, requires_grad, device)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False, *,
+             device: Any = None) -> Tensor:
     steps = _count(steps, "steps", "linspace")
-    return _make(np.linspace(start, end, steps, dtype=to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
+    return _make(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), None, requires_grad, device)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+# --- like another tensor ------------------------------------------------------------------------
+
+
+def _like(input: Any, op: str) -> Tensor:  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op} takes a tensor, got {type(input).__name__}")
+    return input
+
+
+def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
+               device: Any = None) -> Tensor:
+    t = _like(input, "zeros_like")
+    return zeros(*t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
+              device: Any = None) -> Tensor:
+    t = _like(input, "ones_like")
+    return ones(*t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
+               device: Any = None) -> Tensor:
+    t = _like(input, "empty_like")
+    return empty(*t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
+              device: Any = None) -> Tensor:
+    t = _like(input, "full_like")
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def rand_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
+              generator: Generator | None = None, device: Any = None) -> Tensor:
+    t = _like(input, "rand_like")
+    return rand(*t.shape, generator=generator, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
+               generator: Generator | None = None, device: Any = None) -> Tensor:
+    t = _like(input, "randn_like")
+    return randn(*t.shape, generator=generator, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,  # noqa: A002
+                 generator: Generator | None = None, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+    """``randint_like(x, high)`` or ``randint_like(x, low, high)``: the dtype is x's unless given."""
+    t = _like(input, "randint_like")
+    return randint(low, high, t.shape, generator=generator, dtype=dtype or t.dtype, device=device,
+                   requires_grad=requires_grad)
+
+
+# --- random -------------------------------------------------------------------------------------
+
+
+def _floating_draw(dtype: Any, op: str) -> np.dtype:
+    """The dtype of draws that are not integers: floating, the default unless given."""
+    resolved = _float_dtype(dtype)
+    if resolved.kind != "f":
+        raise TypeError(f"{op}: draws floating-point numbers, cannot make dtype {resolved}")
+    return resolved
+
+
+def _floating_input(input: Any, op: str) -> np.ndarray:  # noqa: A002
+    """The values of a tensor of floating-point parameters (probabilities, rates)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op} takes a tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op} takes a floating-point tensor, got dtype {input.dtype}")
+    return np.asarray(input.detach())
+
+
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    data = _rng.random(_sizes(size), dtype=np.float64)
-    return _make(data.astype(to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
+    dtype = _floating_draw(dtype, "rand")
+    data = _rng(generator, "rand").random(_sizes(size)).astype(dtype)
+    # NOTE: drawn in float64 (so a seed gives the same numbers in every dtype); rounding to a
+    # narrower dtype can reach 1.0, which [0, 1) excludes.
+    np.minimum(data, np.nextafter(dtype.type(1), dtype.type(0)), out=data)
+    return _make(data, None, requires_grad, device)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """Standard normal."""
-    data = _rng.standard_normal(_sizes(size))
-    return _make(data.astype(to_dtype(dtype) or DEFAULT_FLOAT), None, requires_grad)
+    dtype = _floating_draw(dtype, "randn")
+    return _make(_rng(generator, "randn").standard_normal(_sizes(size)), dtype, requires_grad, device)
 
 
-def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None) -> Tensor:
+def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
+            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Integers uniform on [low, high): ``randint(high, size)`` or ``randint(low, high, size)``;
+    int64 unless ``dtype`` says otherwise."""
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        high, size = None, high
     if high is None:
         low, high = 0, low
     if not low < high:
         raise ValueError(f"randint: low must be less than high, got low={low} and high={high}")
-    return _make(_rng.integers(low, high, _sizes((size,))), dtype or np.int64, False)
+    data = _rng(generator, "randint").integers(low, high, _sizes(() if size is None else (size,)))
+    return _make(data, dtype or np.int64, requires_grad, device)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0 .. n-1 (int64 unless ``dtype`` says otherwise)."""
+    n = _count(n, "n", "randperm")
+    return _make(_rng(generator, "randperm").permutation(n), dtype or np.int64, requires_grad, device)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return ones(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
+           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Normal draws, in torch's forms: ``normal(mean, std, size)`` with numbers, or with a tensor
+    mean and/or std (of floats, broadcast together), one draw per element.
+
+    As in torch, no gradient reaches a tensor mean or std through the draws; for that, write
+    ``mean + std * randn_like(std)``.
+    """
+    rng = _rng(generator, "normal")
+    tensors = [x for x in (mean, std) if isinstance(x, Tensor)]
+    std_values = np.asarray(std.detach()) if isinstance(std, Tensor) else std
+    if np.any(np.asarray(std_values) < 0):
+        raise SamplingError(f"normal: std must be non-negative, got {std!r}")
+    if not tensors:
+        if size is None:
+            raise TypeError("normal: with a number mean and std, give the size, e.g. normal(0.0, 1.0, size=(2, 3))")
+        data = mean + std * rng.standard_normal(_sizes((size,)))
+        return _make(data, _floating_draw(dtype, "normal"), requires_grad, device)
+    if size is not None or dtype is not None or requires_grad:
+        raise TypeError("normal: size, dtype and requires_grad go with a number mean and std, not tensors")
+    check_device(device)
+    for t in tensors:
+        if t.dtype.kind != "f":
+            raise TypeError(f"normal takes floating-point tensors, got dtype {t.dtype}")
+    values = [np.asarray(x.detach()) if isinstance(x, Tensor) else x for x in (mean, std)]
+    try:
+        shape = np.broadcast_shapes(*(np.shape(v) for v in values))
+    except ValueError:
+        raise broadcast_error("normal", *(np.shape(v) for v in values)) from None
+    data = values[0] + values[1] * rng.standard_normal(shape)
+    return Tensor._wrap(data.astype(shapes.result_dtype(*tensors), copy=False))
 
 
-def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:  # noqa: A002
+    """1 with probability ``input`` (elementwise), else 0, in input's shape and dtype; with
+    ``p``, every element has probability ``p``."""
+    probs = _floating_input(input, "bernoulli")
+    if p is not None:
+        probs = np.full(probs.shape, p)
+    if not np.all((probs >= 0) & (probs <= 1)):
+        bad = probs[~((probs >= 0) & (probs <= 1))].flat[0]
+        raise SamplingError(f"bernoulli: probabilities must be in [0, 1], found {bad}")
+    draws = _rng(generator, "bernoulli").random(probs.shape) < probs
+    return Tensor._wrap(draws.astype(input.dtype))
 
 
-def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:  # noqa: A002
+    """Poisson draws with the rates in ``input``, in its shape and dtype."""
+    rates = _floating_input(input, "poisson")
+    if not np.all(rates >= 0):
+        raise SamplingError(f"poisson: rates must be non-negative, found {rates[~(rates >= 0)].flat[0]}")
+    return Tensor._wrap(_rng(generator, "poisson").poisson(rates).astype(input.dtype))
 
 
-def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator: Generator | None = None) -> Tensor:
+    """Indices drawn from the categories of the last dim, weighted by ``input`` (non-negative,
+    not necessarily summing to 1): one row of ``num_samples`` per row of a 2-d ``input``. Without
+    replacement, each category is drawn at most once (weight-0 ones only after all others)."""
+    weights = _floating_input(input, "multinomial").astype(np.float64)
+    if weights.ndim not in (1, 2):
+        raise SamplingError(f"multinomial: input must be 1-d or 2-d, got shape {input.shape}")
+    if not isinstance(num_samples, (int, np.integer)) or isinstance(num_samples, bool):
+        raise TypeError(f"multinomial: num_samples must be an int, got {type(num_samples).__name__} {num_samples!r}")
+    rows = weights.reshape(-1, weights.shape[-1])
+    categories = rows.shape[1]
+    if num_samples <= 0:
+        raise SamplingError(f"multinomial: num_samples must be positive, got {num_samples}")
+    if not replacement and num_samples > categories:
+        raise SamplingError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from {categories} categories"
+        )
+    if not np.all(np.isfinite(rows) & (rows >= 0)):
+        raise SamplingError("multinomial: weights must be finite and non-negative, found "
+                            f"{rows[~(np.isfinite(rows) & (rows >= 0))].flat[0]}")
+    totals = rows.sum(axis=1)
+    if np.any(totals <= 0):
+        raise SamplingError(f"multinomial: the weights of row {int(np.argmax(totals <= 0))} sum to 0")
+    rng = _rng(generator, "multinomial")
+    if replacement:
+        cdf = np.cumsum(rows, axis=1)
+        # The last category of positive weight: rounding in u * total must not pick a later one.
+        last = categories - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)
+        u = rng.random((len(rows), num_samples)) * totals[:, None]
+        picks = np.array([np.searchsorted(c, ur, side="right") for c, ur in zip(cdf, u)], dtype=np.int64)
+        picks = picks.reshape(len(rows), num_samples)
+        picks = np.minimum(picks, last[:, None])
+    else:
+        # The categories with the smallest Exp(1) / weight are a weighted draw without replacement;
+        # the second key orders the weight-0 categories (all inf) at random after the others.
+        noise = rng.standard_exponential(rows.shape)
+        with np.errstate(divide="ignore"):
+            keys = np.where(rows > 0, noise / rows, np.inf)
+        picks = np.lexsort((noise, keys), axis=-1)[:, :num_samples]
+    return Tensor._wrap(picks.reshape(*weights.shape[:-1], num_samples).astype(np.int64))

@@ -8,8 +8,32 @@ from typing import Any
 
 import numpy as np
 
-DEFAULT_FLOAT = np.dtype(np.float32)
+DEFAULT_FLOAT = np.dtype(np.float32)  # changed only through set_default_float
 _BOOL, _INT64 = np.dtype(np.bool_), np.dtype(np.int64)
+
+
+class Size(tuple):
+    """``torch.Size``: a tuple of ints that prints as torch's; its slices are Sizes too."""
+
+    def __new__(cls, sizes: Iterable[Any] = ()) -> Size:
+        sizes = tuple(sizes)
+        for s in sizes:
+            if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+                raise TypeError(f"Size takes ints, got {type(s).__name__} {s!r} in {sizes}")
+        return super().__new__(cls, (int(s) for s in sizes))
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    def __getitem__(self, index: Any) -> Any:
+        item = super().__getitem__(index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other: Any) -> Any:
+        return Size(tuple(self) + other) if isinstance(other, tuple) else NotImplemented
+
+    def numel(self) -> int:
+        return numel(self)
 
 
 def normalize_dim(dim: int, ndim: int, op: str = "") -> int:
@@ -64,6 +88,15 @@ def numel(shape: tuple[int, ...]) -> int:
 # --- the dtype of a result ----------------------------------------------------------------------
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating
 _SCALARS = {bool: _BOOL, int: _INT64, float: DEFAULT_FLOAT}
+
+
+def set_default_float(dtype: np.dtype) -> None:
+    """Make ``dtype`` the float dtype of Python floats and of results promoted to floating
+    (``autograd.set_default_dtype`` checks it first). Readers here look the global up at each
+    call, so changing it costs the hot path nothing."""
+    global DEFAULT_FLOAT
+    DEFAULT_FLOAT = dtype
+    _SCALARS[float] = dtype
 
 
 def _promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
