@@ -470,7 +470,7 @@ def negation_sentiment(
 ) -> SequenceSplit:
     """Movie-review sentences whose sentiment (0 negative, 1 positive) depends on word order.
 
-    A *phrase* is "the <aspect> <verb> [not] [<intensifier>] <adjective>"; its polarity is
+    A *phrase* is ``the <aspect> <verb> [not] [<intensifier>] <adjective>``; its polarity is
     the adjective's, flipped by "not" ("the plot was not really good" is negative). A
     sentence is an optional neutral lead word and
 

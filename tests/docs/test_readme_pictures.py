@@ -1,17 +1,23 @@
-"""The README's graph pictures (docs/*.svg) are what the commands printed above them draw today.
+"""The graph pictures (docs/*.svg) shown in the README and the documentation pages are what the
+commands printed above them draw today.
 
-Each picture in the README follows the shell command that draws it. The test reruns that
-command so that it writes the DOT source instead of the SVG, and checks that the committed SVG
+Each picture follows the code that draws it: a ```sh block whose last command runs
+``.venv/bin/python`` (``-m autograd.render ...`` or ``-c "...; drawing.render('docs/x', format='svg')"``),
+or a ```python block whose last statement is such a ``render`` call. The test reruns that
+code so that it writes the DOT source instead of the SVG, and checks that the committed SVG
 has the same nodes with the same labels, the same clusters and the same edges. A change in the
 engine that renames or fuses ops (``MatmulBackward`` becoming ``LinearBackward``) then fails
 here until the picture is regenerated with its command. Graphviz versions lay out, measure and
 escape differently, so labels and graph structure are compared, never bytes; no Graphviz is needed.
+Commands run from the repository's top folder, so pictures are named by their path from there
+(a page in docs/guides/ shows docs/graph.svg as ``../graph.svg``).
 """
 
 from __future__ import annotations
 
 import ast
 import html
+import posixpath
 import re
 import shlex
 import subprocess
@@ -24,29 +30,46 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
 SVG = "{http://www.w3.org/2000/svg}"
-PICTURE = re.compile(r"\]\((docs/[\w./-]+\.svg)\)")  # the end of ![alt text](docs/x.svg)
+PICTURE = re.compile(r"\]\(([\w./-]+\.svg)\)")  # the end of ![alt text](path/to/x.svg)
 
 
-def _pictures_and_commands() -> list[tuple[str, str]]:
-    """(picture, the last command of the ```sh block before it) for every SVG picture in the README."""
-    pairs, block, last_command, in_block = [], [], None, False
-    for line in README.read_text(encoding="utf-8").splitlines():
+def _python_command(code: str) -> str:
+    """A ```python block as the shell command that runs it."""
+    return f".venv/bin/python -c {shlex.quote(code.strip())}"
+
+
+def _pictures_and_commands(text: str, folder: str) -> list[tuple[str, str]]:
+    """(picture, the code that draws it) for every SVG picture in the Markdown ``text`` of a page
+    in ``folder`` (relative to the top): the last command of the ```sh block before it, or the
+    whole ```python block before it, whichever came last."""
+    pairs, block, last_command, fence = [], [], None, None
+    for line in text.splitlines():
         if line.startswith("```"):
-            if in_block and block:
-                last_command = block[-1]
-            in_block, block = (not in_block and line.strip() in ("```sh", "```bash")), []
+            commands = [b.strip() for b in block if b.strip() and not b.lstrip().startswith("#")]
+            if fence in ("sh", "bash") and commands:
+                last_command = commands[-1]
+            elif fence == "python":
+                last_command = _python_command("\n".join(block))
+            fence, block = (None if fence is not None else line.strip()[3:]), []
             continue
-        if in_block:
-            if line.strip() and not line.lstrip().startswith("#"):
-                block.append(line.strip())
+        if fence is not None:
+            block.append(line)
             continue
         for picture in PICTURE.findall(line):
-            pairs.append((picture, last_command))
+            pairs.append((posixpath.normpath(posixpath.join(folder, picture)), last_command))
     return pairs
 
 
-PICTURES = _pictures_and_commands()
+PICTURES = [
+    (page, picture, command)
+    for page in PAGES
+    for picture, command in _pictures_and_commands(page.read_text(encoding="utf-8"),
+                                                   page.parent.relative_to(ROOT).as_posix())
+]
+# Each (picture, command) pair once, with the first page that shows it (for the test's id).
+COMMANDS = {(picture, command): page for page, picture, command in reversed(PICTURES)}
 
 
 def _rendering_call(code: str, picture: str) -> tuple[ast.Module, ast.expr]:
@@ -59,13 +82,13 @@ def _rendering_call(code: str, picture: str) -> tuple[ast.Module, ast.expr]:
         and [ast.literal_eval(a) for a in call.args] == [picture.removesuffix(".svg")]
         and {k.arg: ast.literal_eval(k.value) for k in call.keywords}.get("format") == "svg"
     )
-    assert ok, f"the README's command for {picture} should end with .render({picture.removesuffix('.svg')!r}, " \
+    assert ok, f"the command for {picture} should end with .render({picture.removesuffix('.svg')!r}, " \
                f"format='svg', ...), not {ast.unparse(last)!r}"
     return ast.Module(body=module.body[:-1], type_ignores=[]), call.func.value
 
 
 def _dot_source(picture: str, command: str, tmp_path: Path) -> str:
-    """Run the README's command for ``picture`` so that it produces DOT source rather than the SVG."""
+    """Run the command for ``picture`` so that it produces DOT source rather than the SVG."""
     argv = shlex.split(command)
     assert argv[0] == ".venv/bin/python", f"the command for {picture} should run .venv/bin/python: {command}"
     if argv[1:3] == ["-m", "autograd.render"]:
@@ -81,7 +104,7 @@ def _dot_source(picture: str, command: str, tmp_path: Path) -> str:
         done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
                               timeout=120)
         return done.stdout
-    raise AssertionError(f"cannot tell how to rebuild {picture} from the README's command {command!r}")
+    raise AssertionError(f"cannot tell how to rebuild {picture} from its command {command!r}")
 
 
 def _label_lines(label: str) -> list[str]:
@@ -145,12 +168,49 @@ def _listed(labels: Counter[str]) -> str:
 
 
 def test_the_readme_shows_both_pictures_with_their_commands() -> None:
-    pictures = {picture for picture, _ in PICTURES}
-    assert {"docs/graph.svg", "docs/mlp_graph.svg"} <= pictures, f"README pictures: {sorted(pictures)}"
-    assert all(command for _, command in PICTURES), f"a picture without a command above it: {PICTURES}"
+    """Both pictures are shown with their commands: the README shows the drawn model, and the
+    rendering guide shows both, each under the shell command that draws it."""
+    pictures = {picture for _, picture, _ in PICTURES}
+    assert {"docs/graph.svg", "docs/mlp_graph.svg"} <= pictures, f"pictures on the pages: {sorted(pictures)}"
+    assert all(command for _, _, command in PICTURES), f"a picture without a command above it: {PICTURES}"
+    in_readme = {picture for page, picture, _ in PICTURES if page == README}
+    assert "docs/mlp_graph.svg" in in_readme, f"README pictures: {sorted(in_readme)}"
+    guide = ROOT / "docs" / "guides" / "rendering-graphs.md"
+    in_guide = {picture for page, picture, _ in PICTURES if page == guide}
+    assert {"docs/graph.svg", "docs/mlp_graph.svg"} <= in_guide, f"pictures in {guide.name}: {sorted(in_guide)}"
+    missing = sorted({picture for _, picture, _ in PICTURES if not (ROOT / picture).is_file()})
+    assert not missing, f"pictures shown on a page but not in the repository: {missing}"
 
 
-@pytest.mark.parametrize(("picture", "command"), PICTURES, ids=[p for p, _ in PICTURES])
+def test_a_picture_is_drawn_by_the_block_before_it() -> None:
+    """How a page is read: the command of a picture is the last line of the ```sh block before
+    it, or the whole ```python block before it; paths are resolved from the page's folder."""
+    page = """```sh
+.venv/bin/python -m autograd.render docs/a.svg
+# a comment
+```
+
+![a](../a.svg)
+
+```python
+import nn
+
+nn.draw(m).render("docs/b", format="svg")
+```
+
+![b](../b.svg) and ![a again](../a.svg)
+"""
+    python = '.venv/bin/python -c \'import nn\n\nnn.draw(m).render("docs/b", format="svg")\''
+    assert _pictures_and_commands(page, "docs/guides") == [
+        ("docs/a.svg", ".venv/bin/python -m autograd.render docs/a.svg"),
+        ("docs/b.svg", python),
+        ("docs/a.svg", python),
+    ]
+    assert shlex.split(python)[2] == 'import nn\n\nnn.draw(m).render("docs/b", format="svg")'
+
+
+@pytest.mark.parametrize(("picture", "command"), list(COMMANDS),
+                         ids=[f"{picture}:{page.name}" for (picture, _), page in COMMANDS.items()])
 def test_picture_is_what_its_command_draws(picture: str, command: str, tmp_path: Path) -> None:
     expected_nodes, expected_clusters, expected_edges = _from_dot(_dot_source(picture, command, tmp_path))
     assert expected_nodes, f"no nodes found in the DOT source that `{command}` makes"
@@ -167,6 +227,6 @@ def test_picture_is_what_its_command_draws(picture: str, command: str, tmp_path:
         problems.append(f"edges only in the picture: {sorted((edges - expected_edges).elements())}; "
                         f"only in what the command draws: {sorted((expected_edges - edges).elements())}")
     assert not problems, (
-        f"{picture} is not what the README's command draws now; regenerate it with\n    {command}\n"
+        f"{picture} is not what its command draws now; regenerate it with\n    {command}\n"
         + "\n".join(problems[:20]) + (f"\n... and {len(problems) - 20} more" if len(problems) > 20 else "")
     )
