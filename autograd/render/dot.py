@@ -90,18 +90,19 @@ def draw_graph(
         params: names for leaves (and any other value): a dict name -> tensor, or the
             (name, tensor) pairs of ``model.named_parameters()``.
         show_shapes: shapes on tensor nodes (with the dtype where it is not float32).
-        show_data, show_grad: values and gradients; None means yes for Scalars, no for
-            tensors. Tensors of up to 16 elements show every value, larger ones their range.
-            An op's output is only known if someone holds it: the root, values named in
-            ``params``, and tensors that called ``retain_grad()``; others show ``?``.
+        show_data: values; None means yes for Scalars, no for tensors. Tensors of up to 16
+            elements show every value, larger ones their range. An op's output is only known
+            if someone holds it: the root, values named in ``params``, and tensors that called
+            ``retain_grad()``; others show ``?``.
+        show_grad: gradients, shown as ``show_data`` shows values (the same default).
         show_saved: what each op saved for backward (dashed, orange), until backward frees it.
         rankdir: "LR" (inputs left, output right), "TB", "RL" or "BT".
         max_nodes: draw at most this many ops and leaves, the ones nearest the output, and
             a marker saying how many were left out.
-        groups, collapse: draw ``Group``s as nested clusters; ``collapse=d`` folds groups
-            nested deeper than ``d`` into one node each, ``collapse="repeats"`` folds runs of
-            identical sibling groups into one node with a count, and
-            ``collapse={"depth": d, "repeats": True}`` does both.
+        collapse: how to fold ``groups``: ``d`` folds groups nested deeper than ``d`` into
+            one node each, ``"repeats"`` folds runs of identical sibling groups into one node
+            with a count, and ``{"depth": d, "repeats": True}`` does both.
+        groups: ``Group``s (module calls, say) to draw as nested clusters.
 
     Whatever the options, a gradient with NaN or inf is marked red and an all-zero one
     yellow, with a line saying so.
