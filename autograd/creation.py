@@ -9,6 +9,7 @@ draws from the default generator, which ``manual_seed`` seeds, unless given ``ge
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -155,11 +156,10 @@ def set_default_dtype(dtype: Any) -> None:
         raise TypeError(f"set_default_dtype: only floating-point dtypes can be the default, got {dtype!r}")
     shapes.set_default_float(resolved)
     # NOTE: tensor.py and render/graph.py bound DEFAULT_FLOAT at import; until they read
-    # shapes.DEFAULT_FLOAT at call time, their copies are rebound here.
-    from . import tensor as tensor_module
-    from .render import graph
-
-    tensor_module.DEFAULT_FLOAT = graph.DEFAULT_FLOAT = resolved
+    # shapes.DEFAULT_FLOAT at call time, their copies are rebound here (through sys.modules:
+    # the package's attribute ``tensor`` is the factory, not the module).
+    for module in ("tensor", "render.graph"):
+        sys.modules[f"{__package__}.{module}"].DEFAULT_FLOAT = resolved
 
 
 def get_default_dtype() -> np.dtype:

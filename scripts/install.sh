@@ -10,6 +10,7 @@ missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} with apt-get (as root, through sudo if needed)."
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
