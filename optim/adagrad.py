@@ -36,7 +36,7 @@ class Adagrad(Optimizer):
         state = self.state[p]
         if not state:
             state["step"] = 0
-            state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = np.full_like(p.detach().numpy(), group["initial_accumulator_value"])
         return state
 
     def _update_group(self, group: Group) -> None:

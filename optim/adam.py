@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Group, Optimizer, check_betas, check_number
+from .optimizer import Group, Optimizer, check_adam_group
 
 
 class Adam(Optimizer):
@@ -29,10 +29,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: Group) -> None:
-        name = type(self).__name__
-        for key in ("lr", "eps", "weight_decay"):
-            check_number(name, key, group[key])
-        check_betas(name, group["betas"])
+        check_adam_group(type(self).__name__, group)
 
     def _update_group(self, group: Group) -> None:
         lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])

@@ -1,9 +1,12 @@
 """``Optimizer``: parameter groups, per-parameter state, and the step every optimizer shares.
 
 A subclass supplies its defaults, ``_check_group`` (refuse bad hyperparameters) and
-``_update_group`` (one step for the parameters of one group). Updates read and write the
-parameters' NumPy arrays in place with ufuncs (``out=``), so a step records no graph,
-keeps each parameter's dtype and allocates nothing per step once the state exists.
+``_update_group`` (one step for the parameters of one group). The first optimizers (SGD,
+Adam, RMSprop, Adagrad) read and write the parameters' NumPy arrays in place with ufuncs
+(``out=``), so a step allocates nothing once the state exists; the later ones (Adadelta,
+Adamax, NAdam, RAdam, LBFGS) are written with tensor methods (``mul_``, ``add_``, ``copy_``)
+on parameters and state tensors, and set ``tensor_state``. Either way the step runs under
+``no_grad``, records no graph and keeps each parameter's dtype.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, enable_grad, no_grad, zero_grads
+from autograd import Tensor, enable_grad, no_grad, tensor, zero_grads, zeros_like
 
 Group = dict[str, Any]
 # torch's switches between implementations of the same update, accepted so that ported
@@ -32,7 +35,14 @@ _SET_MESSAGE = ("parameters must come in an ordered collection (a list), not a s
 
 class Optimizer:
     """Base class: holds ``param_groups`` (dicts of ``params`` and hyperparameters) and
-    ``state`` (per-parameter dicts of arrays and step counts, created on first use)."""
+    ``state`` (per-parameter dicts of arrays or tensors and step counts, created on first use)."""
+
+    # True when the state holds Tensors (updated with tensor methods) rather than NumPy arrays:
+    # load_state_dict then restores tensors.
+    tensor_state = False
+    # State entries that are numbers, not arrays shaped like the parameter (torch saves them as
+    # 0-d tensors).
+    scalar_state: frozenset[str] = frozenset({"step"})
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -149,16 +159,47 @@ class Optimizer:
                 self._update_group(group)
         return loss
 
-    def _with_grads(self, group: Group) -> Iterator[tuple[Tensor, np.ndarray, np.ndarray]]:
-        """(parameter, its array, its gradient's array) for each parameter of ``group`` that has a gradient."""
+    def _params_with_grads(self, group: Group) -> Iterator[tuple[Tensor, Tensor]]:
+        """(parameter, its gradient, detached) for each parameter of ``group`` that has a gradient."""
         for p in group["params"]:
             if p.grad is None:
                 continue
-            grad = p.grad.data
-            if grad.shape != p.data.shape:
+            if p.grad.shape != p.shape:
                 raise RuntimeError(f"{type(self).__name__}: parameter of shape {p.shape} has a gradient of "
-                                   f"shape {grad.shape}")
-            yield p, p.data, grad
+                                   f"shape {p.grad.shape}")
+            yield p, p.grad.detach()
+
+    def _with_grads(self, group: Group) -> Iterator[tuple[Tensor, np.ndarray, np.ndarray]]:
+        """(parameter, its array, its gradient's array) for each parameter of ``group`` that has a gradient."""
+        for p, grad in self._params_with_grads(group):
+            yield p, p.detach().numpy(), grad.numpy()
+
+    def _gradients(self, group: Group, decoupled_decay: bool = False) -> Iterator[tuple[Tensor, Tensor]]:
+        """(parameter, the gradient its update follows) for each parameter of ``group`` that has a
+        gradient, for updates written with tensor operations: negated to maximize, plus
+        ``weight_decay * p``; with ``decoupled_decay`` the parameter is multiplied by
+        ``1 - lr * weight_decay`` instead and the gradient left alone."""
+        weight_decay = float(group["weight_decay"])
+        for p, grad in self._params_with_grads(group):
+            if group["maximize"]:
+                grad = -grad
+            if weight_decay != 0:
+                if decoupled_decay:
+                    p.mul_(1 - float(group["lr"]) * weight_decay)
+                else:
+                    grad = grad + p.detach() * weight_decay
+            yield p, grad
+
+    def _count_step(self, p: Tensor, *buffers: str) -> dict[str, Any]:
+        """The state of ``p`` with its ``step`` advanced by one; on first use ``step`` starts at 0
+        and each of ``buffers`` is a tensor of zeros shaped like ``p``."""
+        state = self.state[p]
+        if not state:
+            state["step"] = 0
+            for name in buffers:
+                state[name] = zeros_like(p)
+        state["step"] += 1
+        return state
 
     def _buffer(self, like: np.ndarray, slot: int) -> np.ndarray:
         """Scratch array shaped like ``like``, reused across parameters and steps (contents undefined).
@@ -188,7 +229,7 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """A snapshot of the state and the hyperparameters, with parameters named by their
         position across the groups (0, 1, ...). Made of arrays (copies), numbers, strings,
-        lists and dicts only, so it can be saved without pickle."""
+        lists and dicts only, so it can be saved without pickle (state tensors are saved as arrays)."""
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -223,7 +264,7 @@ class Optimizer:
                 raise ValueError(f"the state_dict has state for parameter {k}, but its groups list only "
                                  f"parameters {sorted(by_index)}")
             p = by_index[k]
-            state[p] = {name: _restore_state(p, name, v) for name, v in values.items()}
+            state[p] = {name: self._restore_state(p, name, v) for name, v in values.items()}
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
             restored = {k: _restore(v) for k, v in saved.items() if k != "params"}
@@ -234,6 +275,19 @@ class Optimizer:
         self.state = state
         self.param_groups = new_groups
 
+    def _restore_state(self, p: Tensor, name: str, value: Any) -> Any:
+        """A saved state entry of parameter ``p`` as the update uses it: numbers for ``scalar_state``
+        (torch's 0-d tensors included), arrays or tensors of ``p``'s shape (floats cast to its dtype)."""
+        if name in self.scalar_state:
+            return _number(value, integer=name == "step")
+        if isinstance(value, (np.ndarray, Tensor)):
+            array = _array(value)
+            if array.shape != p.shape:
+                raise ValueError(f"state {name!r} has shape {array.shape} but its parameter has shape {p.shape}")
+            array = array.astype(p.dtype) if array.dtype.kind == "f" else array.copy()
+            return tensor(array) if self.tensor_state else array
+        return value
+
 
 # --- hyperparameter checks, shared by the optimizers ------------------------------------------
 def check_number(owner: str, name: str, value: Any, minimum: float = 0.0) -> None:
@@ -241,6 +295,14 @@ def check_number(owner: str, name: str, value: Any, minimum: float = 0.0) -> Non
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} {value!r}")
     if not value >= minimum:  # also refuses nan
+        raise ValueError(f"{owner}: {name} must be at least {minimum}, got {value}")
+
+
+def check_int(owner: str, name: str, value: Any, minimum: int) -> None:
+    """Refuse a count (an int; not a bool or a float) below ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{owner}: {name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
         raise ValueError(f"{owner}: {name} must be at least {minimum}, got {value}")
 
 
@@ -258,10 +320,37 @@ def check_betas(owner: str, betas: Any) -> None:
         check_fraction(owner, f"betas[{i}]", beta)
 
 
+# --- arithmetic shared by the updates written with tensor operations -------------------------
+def lerp_(start: Tensor, end: Tensor, weight: float) -> Tensor:
+    """Move ``start`` a fraction ``weight`` of the way to ``end``, in place (torch's ``lerp_``).
+
+    NOTE: like torch, the step is taken from the nearer end (from ``end`` once ``weight`` is
+    0.5 or more), which keeps the rounding small and gives torch's results to the last bit.
+    """
+    if weight < 0.5:
+        return start.add_((end - start) * weight)
+    return start.copy_(end - (end - start) * (1 - weight))
+
+
+def decay_average_(average: Tensor, value: Tensor, decay: float) -> Tensor:
+    """``average = decay * average + (1 - decay) * value``, in place: a running mean of ``value``
+    (the gradient's square for a second-moment estimate)."""
+    return average.mul_(decay).add_(value * (1 - decay))
+
+
+def check_adam_group(owner: str, group: Group) -> None:
+    """Refuse a bad lr, eps, weight_decay or betas: the hyperparameters Adam and its variants share."""
+    for name in ("lr", "eps", "weight_decay"):
+        check_number(owner, name, group[name])
+    check_betas(owner, group["betas"])
+
+
 # --- state_dict values ----------------------------------------------------------------------
 def _plain(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.copy()
+    if isinstance(value, Tensor):
+        return np.array(value.detach().numpy(), copy=True)
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -274,15 +363,16 @@ def _restore(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _restore_state(p: Tensor, name: str, value: Any) -> Any:
-    if name == "step":
-        # torch keeps the step count as a 0-d float tensor (a Tensor once converted, an array once saved)
-        if isinstance(value, (Tensor, np.ndarray, np.generic, float)):
-            return int(np.asarray(value.data if isinstance(value, Tensor) else value).item())
-        return value
-    if isinstance(value, (np.ndarray, Tensor)):
-        array = np.asarray(value.data if isinstance(value, Tensor) else value)
-        if array.shape != p.shape:
-            raise ValueError(f"state {name!r} has shape {array.shape} but its parameter has shape {p.shape}")
-        return array.astype(p.dtype) if array.dtype.kind == "f" else array.copy()
+
+
+def _array(value: np.ndarray | Tensor) -> np.ndarray:
+    return np.asarray(value.detach().numpy() if isinstance(value, Tensor) else value)
+
+
+def _number(value: Any, integer: bool = False) -> Any:
+    """A saved count or scalar as a Python number; a 0-d array or tensor (torch's form, or one
+    that went through a checkpoint) or a NumPy scalar becomes an int or float."""
+    if isinstance(value, (Tensor, np.ndarray, np.generic, float, int)) and not isinstance(value, bool):
+        number = _array(value).item() if isinstance(value, (Tensor, np.ndarray)) else value
+        return int(number) if integer else float(number)
     return value

@@ -3,12 +3,14 @@ several steps and every option; parameter groups, state_dict, bad input, and tra
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from optim_state_dicts import assert_plain, to_text_keys
 
 import autograd as ag
 import optim
@@ -74,12 +76,69 @@ def ref_adagrad(x, g, state, t, lr, lr_decay=0.0, weight_decay=0.0, initial_accu
     return x - lr / (1 + (t - 1) * lr_decay) * d / (np.sqrt(s) + eps)
 
 
+def ref_adadelta(x, g, state, t, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+    d = -g if maximize else g
+    d = d + weight_decay * x
+    v = state["v"] = rho * state.get("v", 0.0) + (1 - rho) * d * d
+    u = state.get("u", 0.0)
+    delta = np.sqrt(u + eps) / np.sqrt(v + eps) * d
+    state["u"] = rho * u + (1 - rho) * delta * delta
+    return x - lr * delta
+
+
+def ref_adamax(x, g, state, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, maximize=False):
+    b1, b2 = betas
+    d = -g if maximize else g
+    d = d + weight_decay * x
+    m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * d
+    u = state["u"] = np.maximum(b2 * state.get("u", 0.0), np.abs(d) + eps)
+    return x - lr / (1 - b1**t) * m / u
+
+
+def decayed(x, d, lr, weight_decay, decoupled):
+    """(x, d) after weight decay: x shrunk (decoupled), or the decay term added to the gradient."""
+    if decoupled:
+        return x * (1 - lr * weight_decay), d
+    return x, d + weight_decay * x
+
+
+def ref_nadam(x, g, state, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
+              decoupled_weight_decay=False, maximize=False):
+    b1, b2 = betas
+    x, d = decayed(x, -g if maximize else g, lr, weight_decay, decoupled_weight_decay)
+    mu = lambda k: b1 * (1 - 0.5 * 0.96 ** (k * momentum_decay))
+    product = state["product"] = state.get("product", 1.0) * mu(t)  # mu_1 * ... * mu_t
+    m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * d
+    v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * d * d
+    denom = np.sqrt(v / (1 - b2**t)) + eps
+    return x - lr * (1 - mu(t)) / (1 - product) * d / denom - lr * mu(t + 1) / (1 - product * mu(t + 1)) * m / denom
+
+
+def ref_radam(x, g, state, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False,
+              maximize=False):
+    b1, b2 = betas
+    x, d = decayed(x, -g if maximize else g, lr, weight_decay, decoupled_weight_decay)
+    m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * d
+    v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * d * d
+    m_hat = m / (1 - b1**t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho = rho_inf - 2 * t * b2**t / (1 - b2**t)
+    if rho <= 5:
+        return x - lr * m_hat
+    rect = np.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+    return x - lr * m_hat * rect * np.sqrt(1 - b2**t) / (np.sqrt(v) + eps)
+
+
 OPTIMIZERS = {
     "SGD": (optim.SGD, ref_sgd),
     "Adam": (optim.Adam, ref_adam),
     "AdamW": (optim.AdamW, ref_adamw),
     "RMSprop": (optim.RMSprop, ref_rmsprop),
     "Adagrad": (optim.Adagrad, ref_adagrad),
+    "Adadelta": (optim.Adadelta, ref_adadelta),
+    "Adamax": (optim.Adamax, ref_adamax),
+    "NAdam": (optim.NAdam, ref_nadam),
+    "RAdam": (optim.RAdam, ref_radam),
 }
 
 
@@ -105,6 +164,19 @@ def hyperparameters(name: str) -> st.SearchStrategy[dict]:
         return st.fixed_dictionaries(dict(
             lr=st.floats(1e-3, 0.05), alpha=st.floats(0.5, 0.99), eps=st.floats(1e-8, 1e-3), weight_decay=decay,
             momentum=st.sampled_from([0.0, 0.5, 0.9]), centered=flag, maximize=flag))
+    if name == "Adadelta":
+        return st.fixed_dictionaries(dict(
+            lr=st.floats(0.01, 2.0), rho=st.floats(0.0, 0.99), eps=st.floats(1e-6, 1e-2), weight_decay=decay,
+            maximize=flag))
+    adam_like = dict(lr=lr, betas=st.tuples(st.floats(0.0, 0.95), st.floats(0.7, 0.999)), eps=st.floats(1e-8, 1e-3),
+                     weight_decay=decay, maximize=flag)
+    if name == "Adamax":
+        return st.fixed_dictionaries(adam_like)
+    if name == "NAdam":
+        return st.fixed_dictionaries(dict(adam_like, momentum_decay=st.sampled_from([4e-3, 0.0, 0.1]),
+                                          decoupled_weight_decay=flag))
+    if name == "RAdam":
+        return st.fixed_dictionaries(dict(adam_like, decoupled_weight_decay=flag))
     return st.fixed_dictionaries(dict(
         lr=lr, lr_decay=st.sampled_from([0.0, 0.1]), weight_decay=decay,
         initial_accumulator_value=st.sampled_from([0.0, 0.1, 1.0]), eps=st.floats(1e-10, 1e-3), maximize=flag))
@@ -121,7 +193,7 @@ def make_params(init, dtype, requires_grad=True):
 def run_against_reference(name, hp, init, grads, dtype):
     cls, ref = OPTIMIZERS[name]
     params = make_params(init, dtype)
-    arrays = [p.data for p in params]
+    arrays = [p.detach().numpy() for p in params]
     opt = cls(params, **hp)
     xs = [x.astype(dtype).astype(np.float64) for x in init]
     states = [{} for _ in xs]
@@ -131,18 +203,19 @@ def run_against_reference(name, hp, init, grads, dtype):
         opt.step()
         xs = [ref(x, g.astype(dtype).astype(np.float64), s, t, **hp) for x, g, s, in zip(xs, step_grads, states)]
         for p, x in zip(params, xs):
-            np.testing.assert_allclose(p.data, x, **TOL[dtype], err_msg=f"{name} step {t} {hp}")
+            np.testing.assert_allclose(p.detach().numpy(), x, **TOL[dtype], err_msg=f"{name} step {t} {hp}")
     for p, a in zip(params, arrays):
-        assert p.dtype == dtype and p.data is a, "the update must be in place and keep the dtype"
+        assert p.dtype == dtype and p.detach().numpy() is a, "the update must be in place and keep the dtype"
         assert p.is_leaf and p.requires_grad
         for value in opt.state[p].values():
-            if isinstance(value, np.ndarray):
+            if isinstance(value, (np.ndarray, ag.Tensor)):
                 assert value.dtype == dtype and value.shape == p.shape
+                assert not (isinstance(value, ag.Tensor) and value.requires_grad)
 
 
-def draw_problem(data, shape_list):
+def draw_problem(data, shape_list, max_steps=5):
     seed = data.draw(st.integers(0, 2**32 - 1))
-    steps = data.draw(st.integers(1, 5))
+    steps = data.draw(st.integers(1, max_steps))
     rng = np.random.default_rng(seed)
     init = [rng.normal(size=s) for s in shape_list]
     grads = [[rng.normal(size=s) for s in shape_list] for _ in range(steps)]
@@ -155,7 +228,8 @@ def draw_problem(data, shape_list):
 @given(data=st.data(), shape_list=shapes)
 def test_matches_reference_equations(name, dtype, data, shape_list):
     hp = data.draw(hyperparameters(name))
-    init, grads = draw_problem(data, shape_list)
+    # RAdam's rectified step starts at step 6 at the earliest (rho_t grows no faster than t).
+    init, grads = draw_problem(data, shape_list, max_steps=12 if name == "RAdam" else 5)
     run_against_reference(name, hp, init, grads, dtype)
 
 
@@ -164,17 +238,18 @@ def test_defaults_match_reference(name):
     cls, ref = OPTIMIZERS[name]
     defaults = {"SGD": dict(lr=1e-3), "Adam": dict(lr=1e-3, betas=(0.9, 0.999)),
                 "AdamW": dict(lr=1e-3, betas=(0.9, 0.999), weight_decay=1e-2),
-                "RMSprop": dict(lr=1e-2, alpha=0.99), "Adagrad": dict(lr=1e-2)}[name]
+                "RMSprop": dict(lr=1e-2, alpha=0.99), "Adagrad": dict(lr=1e-2)}.get(name, {})  # the later
+    # optimizers' references take torch's documented defaults as the defaults of their arguments
     rng = np.random.default_rng(1)
     (p,) = make_params([rng.normal(size=(3, 2))], np.float64)
-    x, state = p.data.copy(), {}
+    x, state = p.detach().numpy().copy(), {}
     opt = cls([p])
-    for t in range(1, 4):
+    for t in range(1, 9):
         g = rng.normal(size=(3, 2))
         p.grad = ag.tensor(g)
         opt.step()
         x = ref(x, g, state, t, **defaults)
-    np.testing.assert_allclose(p.data, x, rtol=1e-12)
+    np.testing.assert_allclose(p.detach().numpy(), x, rtol=1e-12)
 
 
 def test_sgd_momentum_first_step_takes_the_gradient_undamped():
@@ -185,13 +260,51 @@ def test_sgd_momentum_first_step_takes_the_gradient_undamped():
     np.testing.assert_array_equal(opt.state[p]["momentum_buffer"], [1.0, -2.0])
     opt.step()  # b = 0.9 * b + 0.5 * g = 1.4 * g
     np.testing.assert_allclose(opt.state[p]["momentum_buffer"], [1.4, -2.8])
-    np.testing.assert_allclose(p.data, [1.0 - 0.5 * (1 + 1.4), 2.0 + 0.5 * (2 + 2.8)])
+    np.testing.assert_allclose(p.detach().numpy(), [1.0 - 0.5 * (1 + 1.4), 2.0 + 0.5 * (2 + 2.8)])
+
+
+def steps_by_hand(cls, grads, **hp):
+    """The parameter [1, -2] after one step of ``cls`` per gradient in ``grads``."""
+    p = ag.tensor([1.0, -2.0], dtype="float64", requires_grad=True)
+    opt = cls([p], **hp)
+    for g in grads:
+        p.grad = ag.tensor(g, dtype="float64")
+        opt.step()
+    return p.detach().numpy()
+
+
+def test_adadelta_first_step_by_hand():
+    # v = 0.1 * g**2 = [0.1, 0.4], u = 0: delta = sqrt(1e-6) / sqrt(v + 1e-6) * g.
+    x = steps_by_hand(optim.Adadelta, [[1.0, -2.0]])
+    np.testing.assert_allclose(x, [1 - 1e-3 / math.sqrt(0.1 + 1e-6), -2 + 2e-3 / math.sqrt(0.4 + 1e-6)], rtol=1e-12)
+
+
+def test_adamax_two_steps_by_hand():
+    # Step 1: m = 0.1 g = [0.1, -0.2], u = |g| = [1, 2], x -= 0.1 / (1 - 0.9) * m / u = [0.1, -0.1].
+    # Step 2 (g = [-1, 1]): m = [-0.01, -0.08], u = max(0.999 u, |g|) = [1, 1.998], lr / (1 - 0.81).
+    x = steps_by_hand(optim.Adamax, [[1.0, -2.0], [-1.0, 1.0]], lr=0.1, eps=0.0)
+    np.testing.assert_allclose(x, [0.9 + 0.1 / 0.19 * 0.01, -1.9 + 0.1 / 0.19 * 0.08 / 1.998], rtol=1e-12)
+
+
+def test_nadam_first_step_by_hand():
+    # Without momentum decay mu_t = 0.9 * (1 - 0.5) = 0.45 at every step. Step 1: m = 0.1 g,
+    # sqrt(v / (1 - 0.999)) = |g|, so x -= 0.1 * sign(g) * ((1 - mu) / (1 - mu) + mu / (1 - mu**2) * 0.1).
+    x = steps_by_hand(optim.NAdam, [[1.0, -2.0]], lr=0.1, eps=0.0, momentum_decay=0.0)
+    step = 0.1 * (1 + 0.045 / (1 - 0.45**2))
+    np.testing.assert_allclose(x, [1 - step, -2 + step], rtol=1e-12)
+
+
+def test_radam_first_steps_are_momentum_by_hand():
+    # rho_t <= 5 on the first steps, so x -= lr * m / (1 - 0.9**t): step 1 takes g itself,
+    # step 2 (g = [-1, 1]) the bias-corrected average (0.09 g1 + 0.1 g2) / 0.19.
+    x = steps_by_hand(optim.RAdam, [[1.0, -2.0], [-1.0, 1.0]], lr=0.1)
+    np.testing.assert_allclose(x, [0.9 + 0.1 * 0.01 / 0.19, -1.8 + 0.1 * 0.08 / 0.19], rtol=1e-12)
 
 
 def test_parameter_groups_use_their_own_hyperparameters():
     rng = np.random.default_rng(2)
     a, b = make_params([rng.normal(size=3), rng.normal(size=(2, 2))], np.float64)
-    xa, xb = a.data.copy(), b.data.copy()
+    xa, xb = a.detach().numpy().copy(), b.detach().numpy().copy()
     opt = optim.Adam([{"params": [a]}, {"params": b, "lr": 0.2, "amsgrad": True}], lr=0.05, betas=(0.8, 0.9))
     assert opt.param_groups[1]["betas"] == (0.8, 0.9) and opt.param_groups[0]["amsgrad"] is False
     sa, sb = {}, {}
@@ -201,8 +314,8 @@ def test_parameter_groups_use_their_own_hyperparameters():
         opt.step()
         xa = ref_adam(xa, ga, sa, t, lr=0.05, betas=(0.8, 0.9))
         xb = ref_adam(xb, gb, sb, t, lr=0.2, betas=(0.8, 0.9), amsgrad=True)
-    np.testing.assert_allclose(a.data, xa, rtol=1e-12)
-    np.testing.assert_allclose(b.data, xb, rtol=1e-12)
+    np.testing.assert_allclose(a.detach().numpy(), xa, rtol=1e-12)
+    np.testing.assert_allclose(b.detach().numpy(), xb, rtol=1e-12)
 
 
 def test_add_param_group_fills_defaults_and_joins_the_step():
@@ -212,8 +325,8 @@ def test_add_param_group_fills_defaults_and_joins_the_step():
     assert opt.param_groups[1]["momentum"] == 0.9 and opt.param_groups[1]["lr"] == 1.0
     a.grad, b.grad = ag.tensor(np.ones(2)), ag.tensor(np.ones(3))
     opt.step()
-    np.testing.assert_allclose(a.data, 0.9)
-    np.testing.assert_allclose(b.data, 0.0)
+    np.testing.assert_allclose(a.detach().numpy(), 0.9)
+    np.testing.assert_allclose(b.detach().numpy(), 0.0)
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
@@ -223,8 +336,8 @@ def test_parameters_without_grad_are_skipped(name):
     opt = cls([a, b], lr=0.1)
     a.grad = ag.tensor(np.ones(2, dtype=np.float32))
     opt.step()
-    np.testing.assert_array_equal(b.data, np.ones(3))
-    assert not np.array_equal(a.data, np.ones(2))
+    np.testing.assert_array_equal(b.detach().numpy(), np.ones(3))
+    assert not np.array_equal(a.detach().numpy(), np.ones(2))
     assert opt.state[b].get("step", 0) == 0  # Adagrad creates its state up front, the others on use
 
 
@@ -256,7 +369,7 @@ def test_step_returns_closure_loss_computed_with_grad_on():
     with ag.no_grad():
         loss = opt.step(closure)
     assert loss.item() == 9.0
-    np.testing.assert_allclose(p.data, [3.0 - 0.25 * 6.0])
+    np.testing.assert_allclose(p.detach().numpy(), [3.0 - 0.25 * 6.0])
     assert opt.step() is None
 
 
@@ -265,7 +378,7 @@ def test_zero_grad():
     opt = optim.SGD([a, b], lr=0.1)
     a.grad = ag.tensor(np.full(2, 5.0, dtype=np.float32))
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(a.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(a.grad.detach().numpy(), [0.0, 0.0])
     assert b.grad is None
     opt.zero_grad()
     assert a.grad is None
@@ -288,33 +401,18 @@ def test_named_parameters():
 
 
 # --- state_dict ---------------------------------------------------------------------------------
-def assert_plain(value, where="state_dict"):
-    """Only arrays, numbers, strings, None, lists and dicts: what a pickle-free format can hold."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            assert isinstance(k, (int, str)), f"{where} has a key of type {type(k).__name__}"
-            assert_plain(v, f"{where}[{k!r}]")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            assert_plain(v, f"{where}[{i}]")
-    else:
-        assert value is None or isinstance(value, (np.ndarray, bool, int, float, str)), (
-            f"{where} is a {type(value).__name__}")
-
-
 ALL_OPTIONS = {
     "SGD": dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
     "Adam": dict(lr=0.05, amsgrad=True, weight_decay=0.01),
     "AdamW": dict(lr=0.05, amsgrad=True),
     "RMSprop": dict(lr=0.01, momentum=0.5, centered=True),
     "Adagrad": dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+    "Adadelta": dict(lr=0.5, rho=0.8, weight_decay=0.01),
+    "Adamax": dict(lr=0.05, betas=(0.8, 0.99), weight_decay=0.01),
+    "NAdam": dict(lr=0.05, weight_decay=0.01, momentum_decay=0.01, decoupled_weight_decay=True),
+    # beta2 = 0.9: the rectified step begins at step 6, within the runs of the tests below
+    "RAdam": dict(lr=0.05, betas=(0.9, 0.9), weight_decay=0.01, decoupled_weight_decay=True),
 }
-
-
-def to_text_keys(state_dict):
-    """What the state_dict looks like after a round trip through a text format: string keys."""
-    return {"state": {str(k): v for k, v in state_dict["state"].items()},
-            "param_groups": state_dict["param_groups"]}
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
@@ -338,7 +436,7 @@ def test_state_dict_round_trip_resumes_bit_for_bit(name, via, tmp_path):
     saved = opt.state_dict()
     assert_plain(saved)
     assert saved["param_groups"][0]["params"] == [0, 1] and saved["param_groups"][1]["params"] == [2]
-    snapshot = [p.data.copy() for p in params]
+    snapshot = [p.detach().numpy().copy() for p in params]
     train(opt, params, grads[4:])
 
     resumed = make_params(snapshot, np.float32)
@@ -355,7 +453,7 @@ def test_state_dict_round_trip_resumes_bit_for_bit(name, via, tmp_path):
     assert opt2.param_groups[0]["lr"] == ALL_OPTIONS[name]["lr"]
     train(opt2, resumed, grads[4:])
     for p, q in zip(params, resumed):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
 
 
 def test_state_dict_is_a_snapshot_and_load_copies():
@@ -451,6 +549,15 @@ def test_bad_parameter_lists(name):
         (optim.RMSprop, dict(momentum=-0.1), ValueError, r"momentum .* got -0.1"),
         (optim.Adagrad, dict(lr_decay=-0.1), ValueError, r"Adagrad: lr_decay .* got -0.1"),
         (optim.Adagrad, dict(initial_accumulator_value=-1.0), ValueError, r"initial_accumulator_value .* -1.0"),
+        (optim.Adadelta, dict(lr=-1.0), ValueError, r"Adadelta: lr must be at least 0.0, got -1.0"),
+        (optim.Adadelta, dict(rho=1.5), ValueError, r"Adadelta: rho must be in \[0, 1\], got 1.5"),
+        (optim.Adadelta, dict(eps=-1e-6), ValueError, r"eps .* got -1e-06"),
+        (optim.Adamax, dict(betas=(0.9, 1.0)), ValueError, r"Adamax: betas\[1\] must be in \[0, 1\), got 1.0"),
+        (optim.Adamax, dict(weight_decay=-0.1), ValueError, r"weight_decay .* got -0.1"),
+        (optim.NAdam, dict(momentum_decay=-0.004), ValueError, r"NAdam: momentum_decay .* got -0.004"),
+        (optim.NAdam, dict(betas=(-0.1, 0.9)), ValueError, r"betas\[0\] must be at least 0.0, got -0.1"),
+        (optim.RAdam, dict(lr=-0.5), ValueError, r"RAdam: lr .* got -0.5"),
+        (optim.RAdam, dict(betas=[0.9]), TypeError, r"betas must be a pair .* got \(0.9,\)"),
     ],
 )
 def test_invalid_hyperparameters(cls, kwargs, error, message):
@@ -522,28 +629,57 @@ def test_training_drives_the_loss_down(make_optimizer):
 
 
 # --- optional: the same trajectories as torch, when it is installed -----------------------------
-@pytest.mark.parametrize("name", list(OPTIMIZERS))
-def test_same_trajectory_as_torch(name):
+@contextlib.contextmanager
+def torch_scalars_in_float64(torch):
+    """torch keeps some scalar state (NAdam's mu_product) in its default dtype, float32 unless
+    changed; ndgrad keeps it as a Python float. Comparisons at float64 precision set torch's
+    default to float64 for their duration."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
+
+
+TORCH_CASES = [(name, dict(ALL_OPTIONS[name], maximize=True)) for name in OPTIMIZERS] + [
+    ("Adadelta", {}),
+    ("Adadelta", dict(lr=2.0, rho=0.5, eps=1e-3)),
+    ("Adamax", dict(lr=0.1, betas=(0.3, 0.9), weight_decay=0.1)),
+    ("NAdam", dict(lr=0.1, betas=(0.5, 0.95), weight_decay=0.1)),
+    ("NAdam", dict(lr=0.1, momentum_decay=0.0, maximize=True)),
+    ("RAdam", dict(lr=0.1, betas=(0.8, 0.95), weight_decay=0.1)),
+    ("RAdam", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "hp"), TORCH_CASES)
+def test_same_trajectory_as_torch(name, hp):
     torch = pytest.importorskip("torch")
     cls, _ = OPTIMIZERS[name]
-    hp = dict(ALL_OPTIONS[name], maximize=True)
     rng = np.random.default_rng(4)
     init = [rng.normal(size=(3, 2)), rng.normal(size=4)]
     ours = make_params(init, np.float64)
     theirs = [torch.tensor(x, requires_grad=True) for x in init]
-    opt, ref = cls(ours, **hp), getattr(torch.optim, name)(theirs, **hp)
-    for _ in range(5):
+    with torch_scalars_in_float64(torch):
+        opt, ref = cls(ours, **hp), getattr(torch.optim, name)(theirs, **hp)
+        trajectories_match(torch, opt, ref, ours, theirs, rng)
+
+
+def trajectories_match(torch, opt, ref, ours, theirs, rng, steps=10):
+    for _ in range(steps):
         for p, q in zip(ours, theirs):
             g = rng.normal(size=p.shape)
             p.grad, q.grad = ag.tensor(g), torch.tensor(g)
         opt.step()
         ref.step()
-    for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12, atol=1e-14)
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-14)
     assert math.isclose(opt.param_groups[0]["lr"], ref.param_groups[0]["lr"])
+    assert sorted(opt.state[ours[0]]) == sorted(ref.state[theirs[0]])  # the same state, by torch's names
 
 
-@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adagrad", "SGD", "RMSprop"])
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_resumes_from_a_torch_optimizer_state_and_torch_resumes_from_ours(name):
     # torch keeps the step count as a 0-d tensor, which used to reach Adam's update as a Tensor
     # after conversion: TypeError: operand 'Tensor' does not support ufuncs.
@@ -553,7 +689,7 @@ def test_resumes_from_a_torch_optimizer_state_and_torch_resumes_from_ours(name):
     cls, hp = getattr(optim, name), ALL_OPTIONS[name]
     rng = np.random.default_rng(8)
     init = [rng.normal(size=(3, 2)), rng.normal(size=4)]
-    grads = [[rng.normal(size=x.shape) for x in init] for _ in range(6)]
+    grads = [[rng.normal(size=x.shape) for x in init] for _ in range(8)]
 
     def steps(opt, params, gs, wrap):
         for step_grads in gs:
@@ -575,17 +711,18 @@ def test_resumes_from_a_torch_optimizer_state_and_torch_resumes_from_ours(name):
         if state is not None:
             opt.load_state_dict(state)
         steps(opt, params, gs, ag.tensor)
-        return [p.data.copy() for p in params], opt
+        return [p.detach().numpy().copy() for p in params], opt
 
-    six, _ = torch_run(init, grads)
-    three, torch_opt = torch_run(init, grads[:3])
-    ours, _ = our_run(three, grads[3:], checkpoint.from_torch_state_dict(torch_opt.state_dict()))
-    for a, b in zip(ours, six):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
-    three, our_opt = our_run(init, grads[:3])
-    theirs, _ = torch_run(three, grads[3:], checkpoint.to_torch_state_dict(our_opt.state_dict()))
-    for a, b in zip(theirs, six):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    with torch_scalars_in_float64(torch):
+        whole, _ = torch_run(init, grads)
+        half, torch_opt = torch_run(init, grads[:4])
+        ours, _ = our_run(half, grads[4:], checkpoint.from_torch_state_dict(torch_opt.state_dict()))
+        for a, b in zip(ours, whole):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+        half, our_opt = our_run(init, grads[:4])
+        theirs, _ = torch_run(half, grads[4:], checkpoint.to_torch_state_dict(our_opt.state_dict()))
+        for a, b in zip(theirs, whole):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("step", [ag.tensor(3.0), np.array(3.0, dtype=np.float32), np.float32(3.0), 3.0, 3])
@@ -599,14 +736,14 @@ def test_load_state_dict_takes_a_step_count_in_any_numeric_form(step):
         opt.step()
     saved = opt.state_dict()
     saved["state"][0]["step"] = step
-    (q,) = make_params([p.data.copy()], np.float64)
+    (q,) = make_params([p.detach().numpy().copy()], np.float64)
     resumed = optim.Adam([q], lr=0.1)
     resumed.load_state_dict(saved)
     assert resumed.state[q]["step"] == 3 and type(resumed.state[q]["step"]) is int
     for opt_, param in ((opt, p), (resumed, q)):
         param.grad = ag.tensor(np.ones(3))
         opt_.step()
-    np.testing.assert_array_equal(q.data, p.data)
+    np.testing.assert_array_equal(q.detach().numpy(), p.detach().numpy())
 
 
 # torch's switches between implementations of one update: accepted, the update unchanged.
@@ -616,6 +753,10 @@ FLAGS = {
     "AdamW": ("foreach", "capturable", "differentiable", "fused"),
     "RMSprop": ("foreach", "capturable", "differentiable"),
     "Adagrad": ("foreach", "differentiable", "fused"),
+    "Adadelta": ("foreach", "capturable", "differentiable"),
+    "Adamax": ("foreach", "differentiable", "capturable"),
+    "NAdam": ("foreach", "capturable", "differentiable"),
+    "RAdam": ("foreach", "capturable", "differentiable"),
 }
 
 
@@ -633,7 +774,7 @@ def test_torch_implementation_flags_are_accepted_and_change_nothing(name):
         for gs in grads:
             params[0].grad = ag.tensor(gs[0])
             opt.step()
-        runs.append(params[0].data.copy())
+        runs.append(params[0].detach().numpy().copy())
     for run in runs[1:]:
         np.testing.assert_array_equal(run, runs[0])
 
