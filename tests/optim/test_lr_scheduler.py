@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 import autograd as ag
 import optim
 from optim import lr_scheduler as sched
+from optim.lr_scheduler import CYCLIC_MODES
 
 SETTINGS = settings(max_examples=30, deadline=None)
 
@@ -171,6 +173,146 @@ def test_one_cycle_lr_epochs_and_steps_per_epoch():
     np.testing.assert_array_equal(lr_sequence(a, 11), lr_sequence(b, 11))
 
 
+@SETTINGS
+@given(bases=base_lrs, factor=st.floats(0.01, 1.0), total=st.integers(1, 8))
+def test_constant_lr(bases, factor, total):
+    s = sched.ConstantLR(make_sgd(bases), factor=factor, total_iters=total)
+    ref = expected(bases, lambda b, e: b * (factor if e < total else 1.0), 12)
+    np.testing.assert_allclose(lr_sequence(s, 12), ref, rtol=1e-12)
+
+
+def test_constant_lr_by_hand():
+    s = sched.ConstantLR(make_sgd([1.0]), factor=0.5, total_iters=3)
+    np.testing.assert_allclose(lr_sequence(s, 5)[:, 0], [0.5, 0.5, 0.5, 1.0, 1.0, 1.0])
+
+
+@SETTINGS
+@given(bases=base_lrs, total=st.integers(1, 8), power=st.floats(0.5, 3.0))
+def test_polynomial_lr(bases, total, power):
+    s = sched.PolynomialLR(make_sgd(bases), total_iters=total, power=power)
+    ref = expected(bases, lambda b, e: b * (1 - min(e, total) / total) ** power, 12)
+    np.testing.assert_allclose(lr_sequence(s, 12), ref, rtol=1e-9, atol=1e-15)
+
+
+def test_polynomial_lr_by_hand():
+    s = sched.PolynomialLR(make_sgd([1.0]), total_iters=4, power=2.0)
+    # (1 - e/4)**2 for e = 0..4, then it stays at 0.
+    np.testing.assert_allclose(lr_sequence(s, 6)[:, 0], [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0, 0.0], atol=1e-15)
+
+
+def cyclic_reference(e, base, top, up, down, mode, gamma):
+    """The lr of CyclicLR at step ``e``, from its description: a triangle wave of period
+    up + down between base and top, whose height is scaled per cycle or per step."""
+    period = up + down
+    cycle, pos = divmod(e, period)
+    rise = pos / up if pos <= up else (period - pos) / down
+    scale = {"triangular": 1.0, "triangular2": 0.5**cycle, "exp_range": gamma**e}[mode]
+    return base + (top - base) * rise * scale
+
+
+@SETTINGS
+@given(bases=base_lrs, up=st.integers(1, 5), down=st.integers(1, 5), mode=st.sampled_from(CYCLIC_MODES),
+       gamma=st.floats(0.8, 1.0), use_adam=st.booleans())
+def test_cyclic_lr(bases, up, down, mode, gamma, use_adam):
+    groups = [{"params": [ag.zeros(2, requires_grad=True)], "lr": lr} for lr in bases]
+    opt = optim.Adam(groups, betas=(0.5, 0.99)) if use_adam else optim.SGD(groups, lr=1.0, momentum=0.5)
+    tops = [3 * b for b in bases]
+    s = sched.CyclicLR(opt, base_lr=bases, max_lr=tops, step_size_up=up, step_size_down=down, mode=mode, gamma=gamma,
+                       base_momentum=0.8, max_momentum=0.9)
+    for e in range(3 * (up + down) + 1):
+        lrs = [cyclic_reference(e, b, t, up, down, mode, gamma) for b, t in zip(bases, tops)]
+        np.testing.assert_allclose(s.get_last_lr(), lrs, rtol=1e-9)
+        # The momentum runs the other way: from 0.9 down to 0.8 (scaled alike) and back.
+        momentum = cyclic_reference(e, 0.9, 0.8, up, down, mode, gamma)
+        for group in opt.param_groups:
+            if use_adam:
+                assert group["betas"][1] == 0.99
+            assert math.isclose(group["betas"][0] if use_adam else group["momentum"], momentum, rel_tol=1e-9)
+        opt.step()
+        s.step()
+
+
+def test_cyclic_lr_by_hand():
+    opt = make_sgd([5.0], momentum=0.5)
+    s = sched.CyclicLR(opt, base_lr=0.1, max_lr=1.0, step_size_up=2, mode="triangular2")
+    assert opt.param_groups[0]["lr"] == 0.1 and opt.param_groups[0]["momentum"] == 0.9  # set by construction
+    # Up in two steps, down in two; the second cycle reaches half the height (0.1 + 0.9 / 2).
+    np.testing.assert_allclose(lr_sequence(s, 8)[:, 0], [0.1, 0.55, 1.0, 0.55, 0.1, 0.325, 0.55, 0.325, 0.1])
+    assert opt.param_groups[0]["momentum"] == pytest.approx(0.9)
+
+
+def test_cyclic_lr_scale_fn_of_the_user():
+    opt = make_sgd([1.0])
+    s = sched.CyclicLR(opt, 0.0, 1.0, step_size_up=1, scale_fn=lambda x: 1 / (x + 1), scale_mode="iterations",
+                       cycle_momentum=False)
+    # Peaks at the odd steps, scaled by 1 / (step + 1).
+    np.testing.assert_allclose(lr_sequence(s, 5)[:, 0], [0.0, 1 / 2, 0.0, 1 / 4, 0.0, 1 / 6])
+    assert opt.param_groups[0]["momentum"] == 0.0 and "max_momentum" not in opt.param_groups[0]
+
+
+def warm_restarts_reference(epoch, t_0, t_mult, eta_min, base):
+    """The lr at (possibly fractional) ``epoch``: walk through the periods T_0, T_0 * T_mult, ..."""
+    start, period = 0.0, t_0
+    while epoch >= start + period:
+        start, period = start + period, period * t_mult
+    return eta_min + (base - eta_min) * (1 + math.cos(math.pi * (epoch - start) / period)) / 2
+
+
+@SETTINGS
+@given(bases=base_lrs, t_0=st.integers(1, 5), t_mult=st.integers(1, 3), eta_min=st.sampled_from([0.0, 1e-4]))
+def test_cosine_annealing_warm_restarts(bases, t_0, t_mult, eta_min):
+    s = sched.CosineAnnealingWarmRestarts(make_sgd(bases), T_0=t_0, T_mult=t_mult, eta_min=eta_min)
+    ref = expected(bases, lambda b, e: warm_restarts_reference(e, t_0, t_mult, eta_min, b), 25)
+    np.testing.assert_allclose(lr_sequence(s, 25), ref, rtol=1e-9, atol=1e-12)
+
+
+@SETTINGS
+@given(t_0=st.integers(1, 5), t_mult=st.integers(1, 3),
+       epochs=st.lists(st.floats(0, 60, allow_nan=False), min_size=1, max_size=8))
+def test_cosine_annealing_warm_restarts_jumps_to_fractional_epochs(t_0, t_mult, epochs):
+    s = sched.CosineAnnealingWarmRestarts(make_sgd([1.0]), T_0=t_0, T_mult=t_mult, eta_min=0.01)
+    for epoch in epochs:
+        s.step(epoch)
+        assert math.isclose(s.get_last_lr()[0], warm_restarts_reference(epoch, t_0, t_mult, 0.01, 1.0),
+                            rel_tol=1e-6, abs_tol=1e-9), epoch
+        assert s.last_epoch == math.floor(epoch)
+
+
+def test_cosine_annealing_warm_restarts_by_hand():
+    s = sched.CosineAnnealingWarmRestarts(make_sgd([1.0]), T_0=2, T_mult=2)
+    # Periods of 2 then 4 epochs: cos^2 half-waves restarting at epochs 2 and 6.
+    c4, c8 = 0.5 * math.cos(math.pi / 4), 0.5 * math.cos(math.pi / 8)
+    np.testing.assert_allclose(lr_sequence(s, 7)[:, 0], [1.0, 0.5, 1.0, 0.5 + c4, 0.5, 0.5 - c4, 1.0, 0.5 + c8])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # step(epoch) is this scheduler's documented use: no deprecation warning
+        s.step(2.5)  # half an epoch into the second period
+    assert s.get_last_lr() == [pytest.approx(0.5 + c8)]
+    assert (s.T_i, s.T_cur, s.last_epoch) == (4, 0.5, 2)
+    s.step()  # counting on from epoch 2
+    assert s.last_epoch == 3
+
+
+def test_sequential_lr_by_hand():
+    opt = make_sgd([1.0])
+    s = sched.SequentialLR(opt, [sched.ConstantLR(opt, factor=0.1, total_iters=10), sched.ExponentialLR(opt, 0.5)],
+                           milestones=[3])
+    # ConstantLR for epochs 0-2; from epoch 3, ExponentialLR starting again at its own epoch 0.
+    np.testing.assert_allclose(lr_sequence(s, 5)[:, 0], [0.1, 0.1, 0.1, 1.0, 0.5, 0.25])
+
+
+def test_sequential_lr_milestone_at_zero_starts_with_the_second_schedule():
+    opt = make_sgd([1.0])
+    s = sched.SequentialLR(opt, [sched.ConstantLR(opt, 0.1), sched.StepLR(opt, 2, 0.5)], milestones=[0])
+    np.testing.assert_allclose(lr_sequence(s, 4)[:, 0], [1.0, 1.0, 0.5, 0.5, 0.25])
+
+
+def test_chained_scheduler_by_hand():
+    opt = make_sgd([1.0])
+    s = sched.ChainedScheduler([sched.ConstantLR(opt, factor=0.5, total_iters=2), sched.ExponentialLR(opt, 0.9)])
+    # The factors multiply: 0.9**e times 0.5 for the first two epochs.
+    np.testing.assert_allclose(lr_sequence(s, 4)[:, 0], [0.5, 0.45, 0.81, 0.729, 0.6561])
+
+
 # --- ReduceLROnPlateau, worked by hand ------------------------------------------------------------
 def test_reduce_lr_on_plateau_patience_and_threshold():
     s = sched.ReduceLROnPlateau(make_sgd([1.0]), factor=0.5, patience=2, threshold=0.1)
@@ -220,6 +362,18 @@ SCHEDULES = {
     "OneCycleLR": (lambda o: sched.OneCycleLR(o, [1.0, 0.5], total_steps=12), None),
     "ReduceLROnPlateau": (lambda o: sched.ReduceLROnPlateau(o, patience=1, cooldown=1),
                           [3, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1]),
+    "ConstantLR": (lambda o: sched.ConstantLR(o, 0.25, 7), None),
+    "PolynomialLR": (lambda o: sched.PolynomialLR(o, 8, 1.5), None),
+    "CyclicLR": (lambda o: sched.CyclicLR(o, [0.01, 0.02], [0.1, 0.4], step_size_up=3, step_size_down=2,
+                                          mode="triangular2"), None),
+    "CyclicLR-exp_range": (lambda o: sched.CyclicLR(o, 0.01, 0.1, step_size_up=2, mode="exp_range", gamma=0.9,
+                                                    base_momentum=0.7, max_momentum=0.95), None),
+    "CosineAnnealingWarmRestarts": (lambda o: sched.CosineAnnealingWarmRestarts(o, 2, 2, 0.001), None),
+    "SequentialLR": (lambda o: sched.SequentialLR(o, [sched.LinearLR(o, 0.1, total_iters=3),
+                                                      sched.CosineAnnealingWarmRestarts(o, 3),
+                                                      sched.PolynomialLR(o, 4)], [3, 7]), None),
+    "ChainedScheduler": (lambda o: sched.ChainedScheduler([sched.ConstantLR(o, 0.5, 3), sched.ExponentialLR(o, 0.9),
+                                                           sched.StepLR(o, 4, 0.1)]), None),
 }
 
 
@@ -277,7 +431,7 @@ def test_scheduled_lr_drives_the_optimizer():
         p.grad = ag.tensor([1.0], dtype="float64")
         opt.step()
         s.step()
-    np.testing.assert_allclose(p.data, [-(1.0 + 0.5 + 0.25)])
+    np.testing.assert_allclose(p.detach().numpy(), [-(1.0 + 0.5 + 0.25)])
 
 
 def test_get_last_lr_is_a_copy():
@@ -314,6 +468,31 @@ def test_get_last_lr_is_a_copy():
         (lambda o: sched.OneCycleLR(optim.Adagrad([ag.zeros(1, requires_grad=True)]), 1.0, total_steps=10),
          ValueError, "Adagrad has neither"),
         (lambda o: sched.OneCycleLR(o, 1.0, total_steps=10, pct_start=0.1), ValueError, "phase 0 .* no steps"),
+        (lambda o: sched.ConstantLR(o, factor=1.5), ValueError, r"factor must be in \[0, 1\], got 1.5"),
+        (lambda o: sched.ConstantLR(o, total_iters=0), ValueError, "total_iters must be at least 1, got 0"),
+        (lambda o: sched.PolynomialLR(o, total_iters=0), ValueError, "total_iters must be at least 1, got 0"),
+        (lambda o: sched.CyclicLR(o, 0.1, 1.0, mode="sawtooth"), ValueError, "mode must be one of .* got 'sawtooth'"),
+        (lambda o: sched.CyclicLR(o, 0.1, 1.0, scale_mode="epochs", scale_fn=abs), ValueError, "got 'epochs'"),
+        (lambda o: sched.CyclicLR(o, 0.1, 1.0, step_size_up=0), ValueError, "step_size_up must be positive, got 0"),
+        (lambda o: sched.CyclicLR(o, [0.1, 0.2], 1.0), ValueError, "base_lr has 2 entries"),
+        (lambda o: sched.CyclicLR(optim.Adadelta([ag.zeros(1, requires_grad=True)]), 0.1, 1.0), ValueError,
+         "Adadelta has neither"),
+        (lambda o: sched.CosineAnnealingWarmRestarts(o, 0), ValueError, "T_0 must be at least 1, got 0"),
+        (lambda o: sched.CosineAnnealingWarmRestarts(o, 2.5), TypeError, "T_0 must be an int, got float 2.5"),
+        (lambda o: sched.CosineAnnealingWarmRestarts(o, 2, T_mult=0), ValueError, "T_mult must be at least 1, got 0"),
+        (lambda o: sched.CosineAnnealingWarmRestarts(o, 2).step(-1), ValueError, "epoch must be at least 0, got -1"),
+        (lambda o: sched.SequentialLR(o, [sched.ConstantLR(o), sched.ConstantLR(o)], [2, 4]), ValueError,
+         r"2 schedulers need 1 milestones, got 2: \[2, 4\]"),
+        (lambda o: sched.SequentialLR(o, [], []), ValueError, "needs at least one scheduler, got none"),
+        (lambda o: sched.SequentialLR(o, [sched.ConstantLR(o), sched.ReduceLROnPlateau(o)], [2]), ValueError,
+         "scheduler 1 is a ReduceLROnPlateau"),
+        (lambda o: sched.SequentialLR(o, [sched.ConstantLR(o), "StepLR"], [2]), TypeError,
+         "scheduler 1 is a str, not an LRScheduler"),
+        (lambda o: sched.SequentialLR(o, [sched.ConstantLR(make_sgd())], []), ValueError,
+         "scheduler 0 .* another optimizer"),
+        (lambda o: sched.ChainedScheduler([sched.ConstantLR(o), sched.ExponentialLR(make_sgd(), 0.9)]), ValueError,
+         r"scheduler 1 \(ExponentialLR\) schedules another optimizer"),
+        (lambda o: sched.ChainedScheduler([]), ValueError, "needs at least one scheduler"),
     ],
 )
 def test_bad_input(build, error, message):
@@ -326,10 +505,12 @@ def test_bad_input(build, error, message):
 def test_same_sequence_as_torch(name):
     torch = pytest.importorskip("torch")
     build, metrics = SCHEDULES[name]
-    ours = lr_sequence(build(make_sgd([0.1, 0.3], momentum=0.9)), 11, metrics)
+    our_opt = make_sgd([0.1, 0.3], momentum=0.9)
+    ours = lr_sequence(build(our_opt), 11, metrics)
     params = [{"params": [torch.zeros(2, requires_grad=True)], "lr": lr} for lr in (0.1, 0.3)]
     opt = torch.optim.SGD(params, lr=1.0, momentum=0.9)
-    theirs_sched = getattr(torch.optim.lr_scheduler, name)
+    lr_scheduler = torch.optim.lr_scheduler
+    theirs_sched = getattr(lr_scheduler, name.split("-")[0])
     # The same constructor arguments as in SCHEDULES, given to torch's class.
     s = {
         "StepLR": lambda: theirs_sched(opt, 3, 0.5),
@@ -339,6 +520,19 @@ def test_same_sequence_as_torch(name):
         "LinearLR": lambda: theirs_sched(opt, 0.2, 1.0, 6),
         "OneCycleLR": lambda: theirs_sched(opt, [1.0, 0.5], total_steps=12),
         "ReduceLROnPlateau": lambda: theirs_sched(opt, patience=1, cooldown=1),
+        "ConstantLR": lambda: theirs_sched(opt, 0.25, 7),
+        "PolynomialLR": lambda: theirs_sched(opt, 8, 1.5),
+        "CyclicLR": lambda: theirs_sched(opt, [0.01, 0.02], [0.1, 0.4], step_size_up=3, step_size_down=2,
+                                         mode="triangular2"),
+        "CyclicLR-exp_range": lambda: theirs_sched(opt, 0.01, 0.1, step_size_up=2, mode="exp_range", gamma=0.9,
+                                                   base_momentum=0.7, max_momentum=0.95),
+        "CosineAnnealingWarmRestarts": lambda: theirs_sched(opt, 2, 2, 0.001),
+        "SequentialLR": lambda: theirs_sched(opt, [lr_scheduler.LinearLR(opt, 0.1, total_iters=3),
+                                                   lr_scheduler.CosineAnnealingWarmRestarts(opt, 3),
+                                                   lr_scheduler.PolynomialLR(opt, 4)], [3, 7]),
+        "ChainedScheduler": lambda: theirs_sched([lr_scheduler.ConstantLR(opt, 0.5, 3),
+                                                  lr_scheduler.ExponentialLR(opt, 0.9),
+                                                  lr_scheduler.StepLR(opt, 4, 0.1)]),
     }[name]()
     seq = [s.get_last_lr()]
     for e in range(11):
@@ -346,3 +540,4 @@ def test_same_sequence_as_torch(name):
         s.step() if metrics is None else s.step(metrics[e])
         seq.append(s.get_last_lr())
     np.testing.assert_array_equal(ours, np.array(seq))
+    assert [g["momentum"] for g in our_opt.param_groups] == [g["momentum"] for g in opt.param_groups]
