@@ -13,6 +13,7 @@ from optim_state_dicts import assert_plain, to_text_keys
 
 import autograd as ag
 import optim
+from optim.lbfgs import _cubic_minimum, _Point, strong_wolfe
 
 
 def rosenbrock(x):
@@ -119,6 +120,36 @@ def test_history_keeps_the_last_pairs():
     assert len(state["old_dirs"]) == len(state["old_stps"]) == len(state["ro"]) == 3
     for y, s, ro in zip(state["old_dirs"], state["old_stps"], state["ro"]):
         assert ro == pytest.approx(1 / float(y.dot(s)))
+
+
+def test_cubic_interpolation_finds_the_minimum_of_a_cubic():
+    # f(t) = (t - 2)**2 * (t + 1) has slope 3 t**2 - 6 t = 0 at t = 2 (a minimum): the cubic
+    # through f and f' at t = 0 and t = 3 is f itself, so its minimizer is exactly 2.
+    f = lambda t: (t - 2) ** 2 * (t + 1)
+    df = lambda t: 3 * t**2 - 6 * t
+    a, b = (_Point(t, f(t), None, df(t)) for t in (0.0, 3.0))
+    assert _cubic_minimum(a, b) == pytest.approx(2.0, abs=1e-12)
+    assert _cubic_minimum(b, a) == pytest.approx(2.0, abs=1e-12)
+    assert _cubic_minimum(a, b, bounds=(2.5, 10.0)) == 2.5  # clamped into the bounds
+
+
+@pytest.mark.parametrize("t0", [1e-3, 1.0, 50.0])
+def test_strong_wolfe_returns_a_step_meeting_both_conditions(t0):
+    # Along d from x0 on the quadratic: whether it starts far too short or far too long.
+    x0, d = np.array([3.0, -4.0, 5.0]), -quadratic_grad(np.array([3.0, -4.0, 5.0]))
+    g0 = ag.tensor(quadratic_grad(x0))
+    direction = ag.tensor(d)
+
+    def evaluate(t):
+        x = x0 + t * d
+        return float(0.5 * x @ A @ x - B @ x), ag.tensor(quadratic_grad(x))
+
+    f0, gtd0 = float(0.5 * x0 @ A @ x0 - B @ x0), float(quadratic_grad(x0) @ d)
+    f, g, t, evals = strong_wolfe(evaluate, t0, direction, f0, g0, gtd0)
+    assert f <= f0 + 1e-4 * t * gtd0  # sufficient decrease
+    assert abs(float(quadratic_grad(x0 + t * d) @ d)) <= 0.9 * abs(gtd0)  # curvature
+    assert f == evaluate(t)[0] and 1 <= evals <= 26
+    np.testing.assert_allclose(g.detach().numpy(), quadratic_grad(x0 + t * d))  # the gradient there
 
 
 # --- convergence ----------------------------------------------------------------------------------
