@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import shapes
-from .device import check_device
+from .device import CPU, check_device
 from .shapes import broadcast_error
 from .tensor import Tensor, _shape_arg, as_array, to_dtype
 
@@ -47,7 +47,7 @@ class Generator:
 
     @property
     def device(self) -> Any:
-        return check_device(None)
+        return CPU
 
     @property
     def rng(self) -> np.random.Generator:
@@ -453,12 +453,11 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
     rng = _rng(generator, "multinomial")
     if replacement:
         cdf = np.cumsum(rows, axis=1)
-        # The last category of positive weight: rounding in u * total must not pick a later one.
-        last = categories - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)
-        u = rng.random((len(rows), num_samples)) * totals[:, None]
+        # NOTE: scaled by cdf's own last entry (not the pairwise sum above, which can round
+        # higher), u * cdf[-1] < cdf[-1], so the search never lands past the last positive weight.
+        u = rng.random((len(rows), num_samples)) * cdf[:, -1:]
         picks = np.array([np.searchsorted(c, ur, side="right") for c, ur in zip(cdf, u)], dtype=np.int64)
         picks = picks.reshape(len(rows), num_samples)
-        picks = np.minimum(picks, last[:, None])
     else:
         # The categories with the smallest Exp(1) / weight are a weighted draw without replacement;
         # the second key orders the weight-0 categories (all inf) at random after the others.

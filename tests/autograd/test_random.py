@@ -103,17 +103,17 @@ def test_state_keeps_numpys_cached_half_word():
 
 def test_bad_seeds_states_and_generators_are_refused():
     g = ag.Generator()
-    with pytest.raises(TypeError, match="int, got float 1.5"):
+    with pytest.raises(TypeError, match=r"int, got float 1\.5"):
         g.manual_seed(1.5)
     with pytest.raises(ValueError, match="outside"):
         g.manual_seed(2**64)
-    with pytest.raises(TypeError, match="uint8 tensor.*got list"):
+    with pytest.raises(TypeError, match=r"uint8 tensor.*got list"):
         g.set_state([1, 2])
     with pytest.raises(TypeError, match="got dtype float32"):
         g.set_state(ag.zeros(3))
     with pytest.raises(RuntimeError, match=r"expected 46 bytes.*\(3,\)"):
         g.set_state(ag.zeros(3, dtype=ag.uint8))
-    with pytest.raises(TypeError, match="generator must be an autograd.Generator, got int"):
+    with pytest.raises(TypeError, match=r"generator must be an autograd\.Generator, got int"):
         ag.rand(2, generator=3)
     with pytest.raises(ValueError, match="'cuda' is not available"):
         ag.Generator(device="cuda")
@@ -230,6 +230,18 @@ def test_multinomial_with_replacement_follows_the_weights():
     np.testing.assert_allclose(freq, [0.25, 0.0, 0.75], atol=0.01)
     rows = ag.multinomial(ag.tensor([[0.0, 1.0], [1.0, 0.0]]), 6, replacement=True, generator=g)
     np.testing.assert_array_equal(values(rows), [[1] * 6, [0] * 6])
+
+
+def test_multinomial_extreme_uniform_draws_stay_on_positive_weights(monkeypatch):
+    class Extremes:  # uniform draws at both ends of [0, 1)
+        def random(self, shape):
+            return np.resize([0.0, np.nextafter(1.0, 0.0)], shape)
+
+    g = ag.Generator()
+    monkeypatch.setattr(g, "_rng", Extremes())
+    # Weights whose running sum (1.5999999999999999) is below their sum, zero weights at both ends.
+    weights = ag.tensor([0.0] + [0.1] * 9 + [0.7, 0.0, 0.0], dtype=ag.float64)
+    np.testing.assert_array_equal(values(ag.multinomial(weights, 2, replacement=True, generator=g)), [1, 10])
 
 
 def test_multinomial_without_replacement_draws_each_category_once():
