@@ -42,8 +42,8 @@ class Generator:
 
     def __init__(self, device: Any = None) -> None:
         check_device(device)
-        self._rng = np.random.Generator(np.random.PCG64(DEFAULT_SEED))
-        self._seed = DEFAULT_SEED
+        self._rng = np.random.Generator(np.random.PCG64())
+        self.manual_seed(DEFAULT_SEED)
 
     @property
     def device(self) -> Any:
