@@ -108,7 +108,7 @@ def creation_site(args: Sequence[Any]) -> Site:
 def _shape(value: Any) -> tuple[int, ...] | None:
     if isinstance(value, np.ndarray):
         return value.shape
-    data = getattr(value, "data", None)
+    data = getattr(value, "_data", None)
     if isinstance(data, np.ndarray):  # a Tensor
         return data.shape
     if isinstance(data, float) and hasattr(value, "grad_fn"):  # a Scalar
@@ -119,11 +119,11 @@ def _shape(value: Any) -> tuple[int, ...] | None:
 def check_gradients(node: Any, results: tuple[Any, ...]) -> None:
     """Raise AnomalyError if a gradient ``node.backward`` returned for an input that needs one
     holds NaN or inf (what it returns for the others is never used)."""
-    edges = node.next_edges
+    edges = node.edges()
     for i, g in enumerate(results):
         if g is None or edges[i] is None:
             continue
-        values = np.asarray(getattr(g, "data", g))
+        values = np.asarray(getattr(g, "_data", g))
         if values.dtype.kind in "fc" and not np.isfinite(values).all():
             kind = "NaN" if np.isnan(values).any() else "inf"
             raise AnomalyError(
@@ -152,14 +152,14 @@ def note_backward_error(error: BaseException, node: Any) -> None:
 def _input_shapes(node: Any) -> list[Any]:
     """The shapes of all the op's inputs (None for one that is not a tensor), as recorded; for an
     op created before anomaly mode was on, those of the inputs that need a gradient."""
-    site = node.__dict__.get("_anomaly_site")
+    site = node.creation_site()
     if site is not None:
         return list(site[3])
-    return [None if edge is None else edge[2] for edge in node.next_edges]
+    return [None if edge is None else edge[2] for edge in node.edges()]
 
 
 def _where(node: Any) -> str:
-    site = node.__dict__.get("_anomaly_site")
+    site = node.creation_site()
     if not site:
         return "unknown (the op was created before detect_anomaly() was switched on)"
     return f"{site[0]}, line {site[1]}, in {site[2]}: {_source_line(site[0], site[1])}"

@@ -1,112 +1,127 @@
-"""The backward walk: from the roots, run every node's backward once, in reverse
-topological order, and deliver gradients to leaves (or to the caller of ``grad``).
+"""The backward walk: from the roots, run every node's backward once, consumers before
+producers, and deliver gradients to leaves (or to the caller of ``grad``).
 
-Iterative throughout (no recursion), so a chain of a million ops is fine. The walk is the
-same for ``Tensor`` and ``Scalar``; what differs (how a gradient is seeded, accumulated
-into ``.grad``, reduced to a broadcast operand's shape) is asked of the values themselves.
+Nodes are numbered as they are made, and a node is always made after the nodes of its
+inputs, so running them in decreasing number is an order in which every node has received
+all of its gradient before it runs: no pass that counts dependencies first. A heap holds
+the nodes that have received some gradient and not yet run. Iterative throughout, so a
+chain of a million ops is fine. The walk is the same for ``Tensor`` and ``Scalar``; what
+differs is asked of the values through ``Variable`` (``variable.py``).
+
+Without ``create_graph`` gradients are raw (arrays, floats) and rules run on them directly;
+with it they are values, and every rule is recorded like forward code.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
+
+import numpy as np
 
 from .anomaly import check_gradients, note_backward_error
 from .anomaly import state as _anomaly
-from .function import Context, Variable
+from .function import _FREED, Context
 from .grad_mode import _state
+from .variable import Variable
+
+# A leaf may keep a freshly computed gradient array instead of copying it into ``.grad`` when
+# nobody else can hold it; only reference counts under the GIL can prove that.
+_CAN_PROVE_UNSHARED = hasattr(sys, "getrefcount") and getattr(sys, "_is_gil_enabled", lambda: True)()
+_EXCLUSIVE_REFS = 3  # the results tuple, the loop's variable, getrefcount's argument
 
 
 def run_backward(
     roots: Sequence[Variable],
-    grad_roots: Sequence[Any],
+    seeds: Sequence[Any],
     retain_graph: bool,
     create_graph: bool,
     inputs: Sequence[Variable] | None = None,
 ) -> list[Any] | None:
-    """Backpropagate from ``roots``. With ``inputs`` (``autograd.grad``), return their
-    gradients instead of accumulating into any ``.grad``."""
+    """Backpropagate ``seeds`` (raw gradients, or values with ``create_graph``) from ``roots``.
+    With ``inputs`` given, return their gradients instead of accumulating into any ``.grad``
+    (``autograd.grad``), or, with ``accumulate``, accumulate into theirs only."""
     capture: dict[Any, int] = {}
     captured: list[Any] = []
+    needed: set[Context] | None = None
     if inputs is not None:
         for i, x in enumerate(inputs):
-            if not isinstance(x, Variable) or not x.requires_grad:
-                raise RuntimeError(
-                    f"grad(): input {i} ({_describe(x)}) does not require grad, so it has no gradient"
-                )
-            key = (x.grad_fn, x._output_nr) if x.grad_fn is not None else x
-            capture[_key(key)] = i
+            capture[(id(x.grad_fn), x._output_nr) if x.grad_fn is not None else id(x)] = i
         captured = [None] * len(inputs)
+        needed = _nodes_leading_to(roots, inputs)
 
-    # A node's incoming gradient: the gradient itself for a node with one output (most of
-    # them), a list with one slot per output otherwise; None while nothing has arrived.
-    buffers: dict[Context, Any] = {}
-    ready: list[Context] = []
+    buffers: dict[Context, Any] = {}  # what has reached each waiting node: a gradient, or one per output
+    heap: list[tuple[int, Context]] = []
     node: Context | None = None  # the one being backpropagated, for anomaly mode's error notes
     prev = _state.enabled
     _state.enabled = create_graph
     # NOTE: the walk allocates many short-lived objects and makes no reference cycles, but
-    # each allocation burst would make the cyclic collector traverse the whole graph again
-    # (half the time of a large scalar graph's backward). Refcounting frees everything here.
+    # each allocation burst would make the cyclic collector traverse the whole graph again.
     collecting = gc.isenabled()
     if collecting:
         gc.disable()
     try:
-        for root, g in zip(roots, grad_roots):
-            if root.grad_fn is None:
-                _deliver_to_leaf(root, g, create_graph, capture, captured)
-            else:
-                _add(buffers, root.grad_fn, root._output_nr, g)
-        deps = _count_dependencies([r.grad_fn for r in roots if r.grad_fn is not None])
-        ready = [n for n in buffers if deps.get(n, 0) == 0]
-        # The hot loop: helpers are inlined where a call per node would show in profiles.
-        while ready:
-            node = ready.pop()
+        for root, g in zip(roots, seeds):
+            target = root.grad_fn
+            if target is None:
+                _deliver(root, g, create_graph, capture, captured, False)
+            elif needed is None or target in needed:
+                if type(root._data) is float and not capture:  # every Scalar keeps its gradient
+                    root._accumulate_grad(g, create_graph)
+                _arrive(buffers, heap, target, root._output_nr, g)
+        while heap:
+            node = heappop(heap)[1]
             grads = buffers.pop(node)
-            edges = node.next_edges
-            results: Any = None
-            if grads is not None:
-                if node._freed:
-                    raise node.freed_error()
-                if node._n_outputs == 1 and node._pre_hooks is None and node._retained is None and not capture:
-                    results = node.function.backward(node, grads)
-                else:
-                    grads = _prepare_outputs(node, grads if node._n_outputs != 1 else [grads], capture, captured)
-                    results = node.function.backward(node, *grads)
-                if type(results) is not tuple:
-                    results = (results,)
-                if len(results) != len(edges):
-                    raise _arity_error(node, results)
-                if _anomaly.enabled and _anomaly.check_nan:
-                    check_gradients(node, results)
+            if node._rare is not None or capture:
+                grads = _prepare_outputs(node, grads, capture, captured)
+            else:
+                grads = (grads,)
+            if node._saved is _FREED:
+                raise node.freed_error()
+            if node._partials is not None:
+                _scalar_step(node, grads[0], create_graph, buffers, heap, needed, capture, captured)
                 if not retain_graph:
-                    node.release()
+                    node._saved = _FREED  # as a tensor's node that saved its inputs
+                continue
+            results = _call(node.function, node, grads, create_graph)
+            edges = node.next_edges
+            if type(results) is not tuple:
+                results = (results,)
+            if len(results) != len(edges):
+                raise _arity_error(node, results)
+            if _anomaly.enabled and _anomaly.check_nan:
+                check_gradients(node, results)
+            if not retain_graph:
+                node.release()
             for i, edge in enumerate(edges):
                 if edge is None:
                     continue
+                g = results[i]
+                if g is None:
+                    continue
+                shape = edge[2]
+                if shape is not None:
+                    if create_graph:
+                        if not isinstance(g, Variable) or g._data.shape != shape or g._data.dtype != edge[3]:
+                            g = _fit_value(node, g, edge)
+                    elif type(g) is not np.ndarray or g.shape != shape or g.dtype != edge[3]:
+                        g = _fit_raw(node, g, edge)
                 target = edge[0]
-                g = None if results is None else results[i]
-                if g is not None and edge[2] is not None:
-                    if not isinstance(g, Variable) or g.data.shape != edge[2] or g.data.dtype != edge[3]:
-                        g = _fit(node, g, edge)
                 if type(target) is Context:
-                    if g is not None:
-                        if target._n_outputs == 1:
-                            before = buffers.get(target)
-                            buffers[target] = g if before is None else before + g
-                        else:
-                            _add(buffers, target, edge[1], g)
-                    left = deps[target] - 1
-                    deps[target] = left
-                    if left == 0:
-                        if target not in buffers:
-                            # Nothing reached it: its inputs get nothing either, but their
-                            # dependency counts must still fall.
-                            buffers[target] = None
-                        ready.append(target)
-                elif g is not None:
-                    _deliver_to_leaf(target, g, create_graph, capture, captured)
+                    if len(edge) > 4 and not capture:  # a Scalar, which keeps its gradient
+                        edge[4]._accumulate_grad(g, create_graph)
+                    if needed is None or target in needed:
+                        _arrive(buffers, heap, target, edge[1], g)
+                    elif capture:
+                        _capture(capture, captured, (id(target), edge[1]), g)
+                else:
+                    # NOTE: the count is taken here, where every reference to g is known.
+                    owned = (_CAN_PROVE_UNSHARED and not create_graph and type(g) is np.ndarray
+                             and g.base is None and sys.getrefcount(g) <= _EXCLUSIVE_REFS)
+                    _deliver(target, g, create_graph, capture, captured, owned)
     except Exception as error:
         # Costs nothing until something fails: then, in anomaly mode, say which op's backward it
         # was and where the user created that op.
@@ -122,65 +137,142 @@ def run_backward(
     return captured
 
 
-def _key(obj: Any) -> Any:
-    return (id(obj[0]), obj[1]) if type(obj) is tuple else id(obj)
-
-
-def _describe(x: Any) -> str:
-    shape = getattr(x, "shape", None)
-    return f"{type(x).__name__} of shape {tuple(shape)}" if shape is not None else type(x).__name__
-
-
-def _count_dependencies(starts: list[Context]) -> dict[Context, int]:
-    """How many edges of the graph point at each node reachable from ``starts``."""
-    deps: dict[Context, int] = {}
-    seen = set(starts)
-    stack = list(seen)
-    while stack:
-        node = stack.pop()
-        for edge in node.next_edges:
-            if edge is not None and type(edge[0]) is Context:
-                target = edge[0]
-                deps[target] = deps.get(target, 0) + 1
-                if target not in seen:
-                    seen.add(target)
-                    stack.append(target)
-    return deps
-
-
-def _add(buffers: dict[Context, Any], node: Context, nr: int, g: Any) -> None:
-    """Add ``g`` to what output ``nr`` of ``node`` has received (see ``buffers`` above)."""
-    if node._n_outputs == 1:
-        before = buffers.get(node)
-        buffers[node] = g if before is None else before + g
+def _arrive(buffers: dict[Context, Any], heap: list[Any], node: Context, nr: int, g: Any) -> None:
+    """Add ``g`` to what output ``nr`` of ``node`` has received; the first arrival queues it."""
+    before = buffers.get(node)
+    rare = node._rare
+    if rare is None or rare.output_meta is None:
+        if before is None:
+            buffers[node] = g
+            heappush(heap, (-node._seq, node))
+        else:
+            buffers[node] = before + g
         return
-    slots = buffers.get(node)
-    if slots is None:
-        slots = buffers[node] = [None] * node._n_outputs
-    slots[nr] = g if slots[nr] is None else slots[nr] + g
+    if before is None:
+        before = buffers[node] = [None] * len(rare.output_meta)
+        heappush(heap, (-node._seq, node))
+    before[nr] = g if before[nr] is None else before[nr] + g
 
 
-def _prepare_outputs(node: Context, grads: list[Any], capture: dict[Any, int], captured: list[Any]) -> list[Any]:
-    """Fill missing output gradients with zeros, run hooks, retain and capture."""
+def _call(fn: Any, node: Context, grads: Any, create_graph: bool) -> Any:
+    """Run a node's backward. A user's Function gets and returns tensors even in a
+    first-order backward; an op on arrays takes the gradients as they are."""
+    if fn.on_arrays or create_graph:
+        return fn.backward(node, *grads)
+    wrap = node._out_cls._wrap
+    results = fn.backward(node, *[g if g is None else wrap(g) for g in grads])
+    if type(results) is not tuple:
+        return results if not isinstance(results, Variable) else results._data
+    return tuple(r._data if isinstance(r, Variable) else r for r in results)
+
+
+def _scalar_step(node: Context, g: Any, create_graph: bool, buffers: dict[Context, Any], heap: list[Any],
+                 needed: set[Context] | None, capture: dict[Any, int], captured: list[Any]) -> None:
+    """A Scalar's node: its local derivatives, computed as floats when it was made, times the
+    gradient; every Scalar it reaches keeps its share in ``.grad``, as in micrograd.
+
+    With ``create_graph`` the op is applied again, recorded, and its own backward rule gives
+    the shares as Scalars in the graph: the recorded path costs nothing until it is asked for."""
+    args = node.next_edges
+    if create_graph:
+        shares = node.function.backward(*_recorded_again(node, args), g)
+        if type(shares) is not tuple:
+            shares = (shares,)
+    else:
+        shares = [None if d is None else g * d for d in node._partials]  # type: ignore[union-attr]
+    if _anomaly.enabled and _anomaly.check_nan:
+        check_gradients(node, tuple(shares))
+    for a, share in zip(args, shares):
+        if share is None or not isinstance(a, Variable) or not a.requires_grad:
+            continue
+        target = a.grad_fn
+        if target is None:
+            _deliver(a, share, create_graph, capture, captured, False)
+            continue
+        if not capture:
+            a._accumulate_grad(share, create_graph)
+        if needed is None or target in needed:
+            _arrive(buffers, heap, target, 0, share)
+
+
+def _recorded_again(node: Context, args: tuple[Any, ...]) -> tuple[Context]:
+    """The node of ``node``'s op applied again to its arguments, with recording on."""
+    out = node.function.apply(*args)
+    return (out.grad_fn,)
+
+
+def _nodes_leading_to(roots: Sequence[Variable], inputs: Sequence[Variable]) -> set[Context]:
+    """The nodes on some path from a root to an input: ``grad`` runs only those, so that nodes
+    below the inputs neither run nor free what they saved, as in torch."""
+    targets = {id(x.grad_fn) if x.grad_fn is not None else id(x) for x in inputs}
+    leads: dict[int, bool] = {}
+    nodes: dict[int, Context] = {}
+    starts = [r.grad_fn for r in roots if r.grad_fn is not None]
+    stack: list[tuple[Context, bool]] = [(n, False) for n in starts]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            found = key in targets
+            for edge in node.edges():
+                if edge is None:
+                    continue
+                t = edge[0]
+                found = found or (leads.get(id(t), False) if type(t) is Context else id(t) in targets)
+            leads[key] = found
+            continue
+        if key in leads or key in nodes:
+            continue
+        nodes[key] = node
+        stack.append((node, True))
+        for edge in node.edges():
+            if edge is not None and type(edge[0]) is Context and id(edge[0]) not in nodes:
+                stack.append((edge[0], False))
+    return {nodes[k] for k, found in leads.items() if found}
+
+
+def _prepare_outputs(node: Context, grads: Any, capture: dict[Any, int], captured: list[Any]) -> list[Any]:
+    """The gradients of a node's outputs: hooks run and retained or captured gradients kept
+    for those that received one; zeros for those that did not."""
+    rare = node._rare
+    assert rare is not None or capture
+    multi = rare is not None and rare.output_meta is not None
+    grads = list(grads) if multi else [grads]
     for nr, g in enumerate(grads):
         if g is None:
-            assert node._output_meta is not None
-            shape, dtype = node._output_meta[nr]
-            grads[nr] = g = node._out_cls._zeros(shape, dtype)
-        if node._pre_hooks is not None:
-            for hook in node._pre_hooks.get(nr, ()):
-                r = hook(g)
-                if r is not None:
-                    grads[nr] = g = r
-        if node._retained is not None and nr in node._retained:
-            value = node._retained[nr]()
-            if value is not None:
-                value._accumulate_grad(g, _state.enabled)
+            continue
+        if rare is not None:
+            if rare.pre_hooks is not None:
+                for hook in rare.pre_hooks.get(nr, ()):
+                    r = hook(_as_value(node, g))
+                    if r is not None:
+                        grads[nr] = g = r._data if not _state.enabled and isinstance(r, Variable) else r
+            if rare.retained is not None:
+                ref = rare.retained.get(nr)
+                value = None if ref is None else ref()
+                if value is not None:
+                    value._accumulate_grad(g, _state.enabled)
         if capture:
-            i = capture.get((id(node), nr))
-            if i is not None:
-                captured[i] = g if captured[i] is None else captured[i] + g
+            _capture(capture, captured, (id(node), nr), g)
+    if multi:
+        assert rare is not None and rare.output_meta is not None
+        for nr, g in enumerate(grads):
+            if g is None:
+                shape, dtype = rare.output_meta[nr]
+                zeros = node._out_cls._zeros(shape, dtype)
+                grads[nr] = node._out_cls._wrap(zeros) if _state.enabled else zeros
     return grads
+
+
+def _as_value(node: Context, g: Any) -> Any:
+    """A gradient as hooks see it: always a value (tensor), as in torch."""
+    return g if isinstance(g, Variable) else node._out_cls._wrap(g)
+
+
+def _capture(capture: dict[Any, int], captured: list[Any], key: Any, g: Any) -> None:
+    i = capture.get(key)
+    if i is not None:
+        captured[i] = g if captured[i] is None else captured[i] + g
 
 
 def _arity_error(node: Context, results: tuple[Any, ...]) -> RuntimeError:
@@ -190,29 +282,71 @@ def _arity_error(node: Context, results: tuple[Any, ...]) -> RuntimeError:
     )
 
 
-def _fit(node: Context, g: Any, edge: tuple[Any, int, Any, Any]) -> Any:
-    """Give a gradient its input's shape and dtype: the one place broadcasting is undone."""
-    if not isinstance(g, Variable):
-        g = node._out_cls._wrap(g)
+def _fit_raw(node: Context, g: Any, edge: tuple[Any, ...]) -> Any:
+    """Give a raw gradient its input's shape and dtype: the one place broadcasting is undone."""
+    g = np.asarray(g)
     shape, dtype = edge[2], edge[3]
-    if shape is not None and g.shape != shape:
-        g = g._sum_to_shape(shape, node.name())
-    if dtype is not None and g.dtype != dtype:
+    if g.shape != shape:
+        g = node._out_cls._sum_to(g, shape, node.name())
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def _fit_value(node: Context, g: Any, edge: tuple[Any, ...]) -> Any:
+    """``_fit_raw`` for a gradient that is recorded (``create_graph``)."""
+    if not isinstance(g, Variable):
+        g = node._out_cls._wrap(np.asarray(g))
+    shape, dtype = edge[2], edge[3]
+    if g._data.shape != shape:
+        g = node._out_cls._sum_to(g, shape, node.name())
+    if g._data.dtype != dtype:
         g = g.to(dtype)
     return g
 
 
-def _deliver_to_leaf(leaf: Any, g: Any, create_graph: bool, capture: dict[Any, int], captured: list[Any]) -> None:
-    for hook in leaf._hooks or ():
-        r = hook(g)
-        if r is not None:
-            g = r
+def _deliver(leaf: Any, g: Any, create_graph: bool, capture: dict[Any, int], captured: list[Any],
+             owned: bool) -> None:
+    if leaf._hooks:
+        for hook in leaf._hooks:
+            r = hook(g if isinstance(g, Variable) else leaf._wrap(g))
+            if r is not None:
+                g = r if create_graph or not isinstance(r, Variable) else r._data
+                owned = False
     if capture:
-        i = capture.get(id(leaf))
-        if i is not None:
-            captured[i] = g if captured[i] is None else captured[i] + g
+        _capture(capture, captured, id(leaf), g)
         return
-    leaf._accumulate_grad(g, create_graph)
+    leaf._accumulate_grad(g, create_graph, owned)
+
+
+def _describe(x: Any) -> str:
+    shape = getattr(x, "shape", None)
+    return f"{type(x).__name__} of shape {tuple(shape)}" if shape is not None else type(x).__name__
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves they depend
+    on (or of ``inputs`` only), as ``sum(t.backward(g) for t, g in ...)`` would."""
+    roots, seeds = _roots_and_seeds(tensors, grad_tensors, "backward", create_graph)
+    retain = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        run_backward(roots, seeds, retain, create_graph)
+        return
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("backward(inputs=...): inputs is empty; pass None to reach every leaf")
+    _check_inputs(inputs, "backward")
+    result = run_backward(roots, seeds, retain, create_graph, inputs)
+    assert result is not None
+    for x, g in zip(inputs, result):
+        if g is not None:
+            x._accumulate_grad(g, create_graph)
 
 
 def grad(
@@ -221,31 +355,61 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
 ) -> tuple[Any, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated.
 
     With ``create_graph=True`` the returned gradients are part of the graph, so they can be
-    differentiated again (Hessian-vector products, gradient penalties).
+    differentiated again (Hessian-vector products, gradient penalties). Nodes that lead only
+    below ``inputs`` do not run.
     """
-    outputs = [outputs] if isinstance(outputs, Variable) else list(outputs)
-    single = isinstance(inputs, Variable)
-    inputs = [inputs] if single else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Variable):
-        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
-    grad_outputs = list(grad_outputs)
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"grad(): {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
-    for i, out in enumerate(outputs):
-        if not out.requires_grad:
-            raise RuntimeError(f"grad(): output {i} ({_describe(out)}) does not require grad")
-    seeds = [out._seed_grad(g) for out, g in zip(outputs, grad_outputs)]
-    result = run_backward(outputs, seeds, create_graph if retain_graph is None else retain_graph, create_graph, inputs)
+    roots, seeds = _roots_and_seeds(outputs, grad_outputs, "grad", create_graph)
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("grad(): inputs is empty; name at least one tensor to differentiate with respect to")
+    _check_inputs(inputs, "grad")
+    retain = create_graph if retain_graph is None else retain_graph
+    result = run_backward(roots, seeds, retain, create_graph, inputs)
     assert result is not None
+    out = []
     for i, g in enumerate(result):
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                f"grad(): input {i} ({_describe(inputs[i])}) was not used to compute the outputs; "
-                "pass allow_unused=True to get None for it"
-            )
-    return tuple(result)
+        x = inputs[i]
+        if g is None:
+            if materialize_grads:
+                g = x._zeros(x._data.shape if hasattr(x._data, "shape") else (), getattr(x._data, "dtype", None))
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"grad(): input {i} ({_describe(x)}) was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+            else:
+                out.append(None)
+                continue
+        out.append(g if isinstance(g, Variable) else x._wrap(g))
+    return tuple(out)
+
+
+def _as_list(xs: Any) -> list[Any]:
+    return [xs] if isinstance(xs, Variable) else list(xs)
+
+
+def _check_inputs(inputs: list[Any], op: str) -> None:
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Variable) or not x.requires_grad:
+            raise RuntimeError(f"{op}(): input {i} ({_describe(x)}) does not require grad, so it has no gradient")
+
+
+def _roots_and_seeds(outputs: Any, gradients: Any, op: str, create_graph: bool) -> tuple[list[Any], list[Any]]:
+    roots = _as_list(outputs)
+    if gradients is None or isinstance(gradients, Variable):
+        gradients = [gradients] * len(roots) if gradients is None else [gradients]
+    gradients = list(gradients)
+    if len(gradients) != len(roots):
+        raise RuntimeError(f"{op}(): {len(gradients)} gradients for {len(roots)} outputs")
+    for i, out in enumerate(roots):
+        if not isinstance(out, Variable):
+            raise TypeError(f"{op}(): output {i} is a {type(out).__name__}, not a Tensor or Scalar")
+        if not out.requires_grad:
+            raise RuntimeError(f"{op}(): output {i} ({_describe(out)}) does not require grad")
+    return roots, [out._seed_grad(g, create_graph) for out, g in zip(roots, gradients)]

@@ -1,22 +1,30 @@
 """``Function``: how an op is defined, and ``Context``: the graph node it leaves behind.
 
-Every op of the engine, built in or written by a user, is a ``Function`` subclass with a
-static ``forward`` and ``backward`` side by side:
+Every op, built in or written by a user, is a ``Function`` subclass with a static
+``forward`` and ``backward`` side by side. There are two kinds, told apart by the class
+attribute ``on_arrays``:
 
-* ``forward(ctx, *args)`` receives the NumPy arrays (or, for ``Scalar``, the floats) of its
-  tensor arguments, other arguments unchanged, and returns an array or a tuple of arrays.
-* ``backward(ctx, *grads)`` receives one gradient per output, as tensors, and returns one
-  gradient (or None) per positional argument of ``forward``. It is written with tensor
-  operations, so with ``create_graph=True`` the engine records it like any other code,
-  and derivatives of every order come from the same rule.
-
-``ctx.save_for_backward(*arrays)`` takes arrays that ``forward`` received or returned;
-``ctx.saved_tensors`` gives them back in ``backward`` as the tensors they belong to, still
-connected to the graph. Anything else saved comes back unchanged, as a constant.
+* A user's Function (``on_arrays = False``, as in PyTorch): ``forward(ctx, *args)`` receives
+  the tensors themselves, runs with recording off, and returns a tensor or a tuple of them;
+  ``backward(ctx, *grads)`` receives tensors and returns one gradient (or None) per
+  positional argument of ``forward``. ``ctx.save_for_backward(*tensors)`` keeps inputs or
+  outputs for backward, ``ctx.saved_tensors`` gives them back, ``ctx.mark_dirty(*inputs)``
+  declares inputs changed in place, ``ctx.mark_non_differentiable(*outputs)`` outputs that
+  carry no gradient.
+* An op on arrays (``on_arrays = True``, subclass ``Op``; every built-in op is one): forward
+  receives the NumPy arrays (or floats) inside the tensors and returns arrays. Backward is
+  one rule that runs two ways: on plain arrays when no graph is being built (a first-order
+  ``backward()``: no tensor or node is made), and on tensors when one is
+  (``create_graph=True``), recorded like any other code, so that derivatives of every order
+  come from the same rule. It must therefore be written with NumPy functions and operators
+  (``np.exp(x)``, ``np.where(c, g, 0)``, ``g * y``), which ``Tensor`` implements through
+  NumPy's dispatch protocols (``numpy_api.py``), never with methods only one of the two has.
+  Another op's ``apply`` called with arrays only computes its forward on them.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -24,116 +32,140 @@ import numpy as np
 from .anomaly import creation_site
 from .anomaly import state as _anomaly
 from .grad_mode import _state
+from .variable import Variable, data_of
+
+__all__ = ["Context", "Function", "Op", "Variable", "data_of"]
+
+_FREED: tuple[Any, ...] = ("freed",)  # what ``_saved`` holds once backward freed the node
+_creation = itertools.count()  # nodes are numbered as made: consumers always after producers
 
 
-class Variable:
-    """What the engine needs of a graph value; ``Tensor`` and ``Scalar`` both are one.
+class _Rare:
+    """The fields few nodes need, behind one slot of the node that is None otherwise:
+    several outputs, hooks on outputs, retained gradients, anomaly mode's creation site."""
 
-    ``data`` holds the value, ``grad_fn`` the node that produced it (None for a leaf),
-    ``_output_nr`` which output of that node it is, ``_vc`` a one-element list counting
-    in-place changes (shared by views of the same memory). The list is made only once
-    someone may look at it (a node saves the value, a view or ``detach`` shares its memory):
-    most values of a graph never need one, and each object avoided is one the cyclic
-    collector does not have to walk again and again while a long graph grows.
-    """
+    __slots__ = ("non_differentiable", "output_meta", "pre_hooks", "retained", "site")
 
-    __slots__ = ()
-    data: Any
-    grad: Any
-    grad_fn: Context | None
-    requires_grad: bool
-    _output_nr: int
-    _vc: list[int] | None
+    def __init__(self) -> None:
+        self.output_meta: list[tuple[Any, Any]] | None = None  # (shape, dtype) per output, if several
+        self.pre_hooks: dict[int, list[Any]] | None = None
+        self.retained: dict[int, Any] | None = None  # output nr -> the tensor whose .grad to fill
+        self.non_differentiable: tuple[int, ...] = ()
+        self.site: Any = None
 
-    @staticmethod
-    def _wrap(data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Any:
-        raise NotImplementedError
-
-    def _counter(self) -> list[int]:
-        """The version counter, made on first use."""
-        vc = self._vc
-        if vc is None:
-            vc = self._vc = [0]
-        return vc
-
-    def _edge(self) -> tuple[Any, int, Any, Any]:
-        raise NotImplementedError
-
-
-
-def data_of(x: Any) -> Any:
-    """The array (or float) inside a graph value, anything else as it is.
-
-    NOTE: not ``getattr(x, "data", x)``: an ndarray's ``.data`` is a memoryview, and
-    ``memoryview == array`` is one bool (a comparison of buffers), not an elementwise one."""
-    return x.data if isinstance(x, Variable) else x
 
 class Context:
-    """One recorded op: the ``ctx`` of its Function, and the ``grad_fn`` of its outputs.
+    """One recorded op: the ``ctx`` of its Function during forward and backward, and the
+    ``grad_fn`` of its outputs.
 
-    It holds what backward needs (saved values, attributes that forward set) and the
-    edges along which gradients flow on: one per positional argument, None where that
-    argument needs no gradient, else ``(node_or_leaf, output_nr, shape, dtype)``.
+    ``next_edges`` has one entry per positional argument: None where that argument needs no
+    gradient, else ``(node_or_leaf, output_nr, shape, dtype)`` (a Scalar's node holds its
+    arguments instead; see ``edges()``). ``_seq`` numbers nodes in creation order, which the
+    backward walk follows in reverse.
     """
 
-    # Engine fields that most nodes never set live in __dict__, with these class defaults.
     __slots__ = (
-        "__dict__", "__weakref__", "_freed", "_out_cls", "_saved", "function", "needs_input_grad", "next_edges",
+        "__dict__", "__weakref__", "_out_cls", "_partials", "_rare", "_saved", "_seq", "function", "needs_input_grad", "next_edges",
     )
-    _n_outputs = 1
-    _output_meta: list[tuple[Any, Any]] | None = None
-    _non_differentiable: tuple[Any, ...] = ()
-    _pre_hooks: dict[int, list[Any]] | None = None
-    _retained: dict[int, Any] | None = None
-
-    # Made by Function.apply, which sets every slot: the op's class (``function``), which
-    # inputs need a gradient, the edges, what forward saved (as forward gave it, then resolved
-    # into entries once forward has returned), whether backward freed it, and the class of
-    # the values it produces.
     function: type[Function]
     needs_input_grad: tuple[bool, ...]
     next_edges: tuple[Any, ...]
-    _saved: tuple[Any, ...] | None
-    _freed: bool
+    _saved: Any
+    _seq: int
+    _rare: _Rare | None
+    _partials: tuple[float, ...] | None  # a Scalar op's local derivatives, as floats
+    _out_cls: Any
 
     # --- the ctx API, used inside forward and backward -----------------------------
     def save_for_backward(self, *values: Any) -> None:
         self._saved = values
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
-        """Outputs (arrays returned by forward) that never carry a gradient, such as indices."""
-        self._non_differentiable = outputs
+        """Outputs (as forward returns them) that never carry a gradient, such as indices."""
+        self.__dict__["_non_differentiable"] = outputs
+
+    def mark_dirty(self, *inputs: Any) -> None:
+        """Inputs that forward changed in place (and returns): they take this node's history."""
+        self.__dict__["_dirty"] = inputs
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        if self._freed:
+        """What forward saved: raw arrays for an op on arrays in a first-order backward,
+        tensors (connected to the graph) otherwise."""
+        saved = self._saved
+        if saved is _FREED:
             raise self.freed_error()
-        assert self._saved is not None
+        as_values = _state.enabled or not self.function.on_arrays
         values = []
-        for entry in self._saved:
+        for entry in saved:
             kind = entry[0]
             if kind == "const":
                 values.append(entry[1])
                 continue
             if kind == "var":
                 value, vc, version = entry[1], entry[2], entry[3]
+                if vc[0] != version:
+                    raise self._modified_error(value, vc, version)
+                values.append(value if as_values else value._data)
             else:  # an output: rebuilt on demand, so that the node holds no cycle to it
                 _, data, nr, vc, version = entry
-                value = self._out_cls._wrap(data, self, nr)
-                if value._vc is not vc:
-                    value._vc = vc
-            if vc[0] != version:
-                raise RuntimeError(
-                    f"{self.name()} saved a value of shape {np.shape(value.data)} for backward, "
-                    f"but it was modified in place afterwards (version {version} when saved, "
-                    f"{vc[0]} now). Use an out-of-place op, or clone() before the in-place change."
-                )
-            values.append(value)
+                if vc[0] != version:
+                    raise self._modified_error(data, vc, version)
+                if as_values:
+                    value = self._out_cls._wrap(data, self, nr)
+                    if value._vc is not vc:
+                        value._vc = vc
+                    values.append(value)
+                else:
+                    values.append(data)
         return tuple(values)
 
-    # --- engine side -------------------------------------------------------------------
+    def _modified_error(self, value: Any, vc: list[int], version: int) -> RuntimeError:
+        return RuntimeError(
+            f"{self.name()} saved a value of shape {np.shape(data_of(value))} for backward, "
+            f"but it was modified in place afterwards (version {version} when saved, "
+            f"{vc[0]} now). Use an out-of-place op, or clone() before the in-place change."
+        )
+
+    # --- what readers of the graph use (renderer, anomaly mode, gradcheck) ------------
     def name(self) -> str:
         return self.function.__name__ + "Backward"
+
+    @property
+    def n_outputs(self) -> int:
+        rare = self._rare
+        return 1 if rare is None or rare.output_meta is None else len(rare.output_meta)
+
+    @property
+    def output_meta(self) -> list[tuple[Any, Any]] | None:
+        """(shape, dtype) of each output of a node with several, else None."""
+        return None if self._rare is None else self._rare.output_meta
+
+    @property
+    def freed(self) -> bool:
+        return self._saved is _FREED
+
+    def edges(self) -> list[tuple[Any, int, Any, Any, Any] | None]:
+        """One entry per positional argument of forward: None, or ``(node_or_leaf, output_nr,
+        shape, dtype, value)`` with ``value`` the Scalar itself for a Scalar's node, else None."""
+        if self._partials is None:
+            return [None if e is None else (e[0], e[1], e[2], e[3], e[4] if len(e) > 4 else None)
+                    for e in self.next_edges]
+        return [(a.grad_fn or a, 0, None, None, a) if isinstance(a, Variable) and a.requires_grad else None
+                for a in self.next_edges]
+
+    def saved_entries(self) -> tuple[Any, ...] | None:
+        """What forward saved, as (kind, ...) entries; None once backward freed them."""
+        if self._saved is _FREED:
+            return None
+        return () if self._partials is not None else self._saved
+
+    def retained(self) -> dict[int, Any]:
+        """Output nr -> the tensor whose gradient is kept there (``retain_grad``)."""
+        return {} if self._rare is None or self._rare.retained is None else self._rare.retained
+
+    def creation_site(self) -> Any:
+        return None if self._rare is None else self._rare.site
 
     def freed_error(self) -> RuntimeError:
         return RuntimeError(
@@ -145,27 +177,46 @@ class Context:
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
-    def register_prehook(self, output_nr: int, hook: Any) -> None:
-        """Run ``hook(grad)`` on the gradient of one output before this node's backward."""
-        if self._pre_hooks is None:
-            self._pre_hooks = {}
-        self._pre_hooks.setdefault(output_nr, []).append(hook)
+    def _rare_fields(self) -> _Rare:
+        rare = self._rare
+        if rare is None:
+            rare = self._rare = _Rare()
+        return rare
+
+    def register_prehook(self, output_nr: int, hook: Any) -> list[Any]:
+        """Run ``hook(grad)`` on the gradient of one output before this node's backward;
+        returns the list it was added to (for a handle that removes it)."""
+        rare = self._rare_fields()
+        if rare.pre_hooks is None:
+            rare.pre_hooks = {}
+        hooks = rare.pre_hooks.setdefault(output_nr, [])
+        hooks.append(hook)
+        return hooks
+
+    def retain(self, output_nr: int, value: Any) -> None:
+        rare = self._rare_fields()
+        if rare.retained is None:
+            rare.retained = {}
+        rare.retained[output_nr] = value
+
+    def forget_retained(self, output_nr: int) -> Any:
+        if self._rare is None or not self._rare.retained:
+            return None
+        return self._rare.retained.pop(output_nr, None)
 
     def release(self) -> None:
         """Drop what backward needed; called by the engine unless the graph is retained.
 
         As in torch, only what holds memory goes (saved tensors and arrays, arrays forward
         set on ctx), and only then is the node freed: one that kept none (an add, a sum of
-        a reshape, a product with a number) can be backpropagated through again. The
-        engine's own (underscored) fields stay, so hooks, retained values and the drawn
-        graph survive.
+        a reshape, a product with a number) can be backpropagated through again. Hooks,
+        retained values and what the renderer draws survive.
         """
         freed = False
         saved = self._saved
-        if saved:
+        if saved and saved is not _FREED:
             for entry in saved:
                 if entry[0] != "const" or type(entry[1]) is np.ndarray:
-                    self._saved = None
                     freed = True
                     break
         d = self.__dict__
@@ -174,7 +225,7 @@ class Context:
                 del d[key]
                 freed = True
         if freed:
-            self._freed = True
+            self._saved = _FREED
 
 
 class _Unrecorded:
@@ -192,20 +243,24 @@ class _Unrecorded:
     def mark_non_differentiable(self, *outputs: Any) -> None:
         pass
 
+    def mark_dirty(self, *inputs: Any) -> None:
+        pass
+
 
 _UNRECORDED = _Unrecorded()
+_new = object.__new__
 
 
 class Function:
     """Base class of every op. Subclass it, write ``forward`` and ``backward``, call ``apply``.
 
-    Example (softplus)::
+    Example (softplus, as a user writes it)::
 
         class Softplus(Function):
             @staticmethod
             def forward(ctx, x):
                 ctx.save_for_backward(x)
-                return np.logaddexp(0.0, x)
+                return (x.exp() + 1).log()
 
             @staticmethod
             def backward(ctx, grad):
@@ -214,6 +269,8 @@ class Function:
 
         y = Softplus.apply(t)
     """
+
+    on_arrays = False
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
@@ -238,7 +295,7 @@ class Function:
     @classmethod
     def _explained(cls, error: Exception, args: tuple[Any, ...]) -> Exception:
         # Arrays count as operands too (`ndarray + tensor` reaches here with the array as is).
-        shapes = [tuple(np.shape(getattr(a, "data", a))) for a in args if isinstance(a, (Variable, np.ndarray))]
+        shapes = [tuple(np.shape(data_of(a))) for a in args if isinstance(a, (Variable, np.ndarray))]
         explained = cls.explain(shapes, error)
         if explained is error:
             return error
@@ -246,55 +303,47 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run the op on ``args`` and, if an argument requires grad and recording is on,
+        record a node for it. Called with no Tensor or Scalar at all, an op on arrays just
+        computes its forward (that is how one rule calls another on plain arrays)."""
+        on_arrays = cls.on_arrays
         out_cls = None
-        raw = []
-        if _state.enabled:
-            # Edges are made as the arguments are read: only for an argument that requires
-            # grad, which means the op is recorded, so no edge is made in vain.
-            record = False
-            needs = []
-            edges = []
-            for a in args:
-                if isinstance(a, Variable):
-                    if out_cls is None:
-                        out_cls = a.__class__
-                    raw.append(a.data)
-                    if a.requires_grad:
-                        record = True
-                        needs.append(True)
-                        edges.append(a._edge())
-                        continue
-                else:
-                    raw.append(a)
-                needs.append(False)
-                edges.append(None)
-        else:
-            # The loop above without needs and edges: under no_grad (and in every backward
-            # without create_graph) nothing is recorded, and this is the hot path there.
-            record = False
-            for a in args:
-                if isinstance(a, Variable):
-                    if out_cls is None:
-                        out_cls = a.__class__
-                    raw.append(a.data)
-                else:
-                    raw.append(a)
-        if out_cls is None:
-            raise TypeError(
-                f"{cls.__name__}.apply needs at least one Tensor or Scalar argument, "
-                f"got {tuple(type(a).__name__ for a in args)}"
-            )
+        record = False
+        raw: list[Any] = []
+        needs: list[bool] = []
+        edges: list[Any] = []
+        recording = _state.enabled
+        for a in args:
+            if isinstance(a, Variable):
+                if out_cls is None:
+                    out_cls = a.__class__
+                data = a._data
+                raw.append(data)
+                if recording and a.requires_grad:
+                    record = True
+                    needs.append(True)
+                    node = a.grad_fn
+                    if node is None:
+                        if type(data) is np.ndarray and data.dtype.kind != "f":
+                            raise _integer_leaf_error(data.dtype)
+                        node = a
+                    # NOTE: the edge is built here, not by a method of the value: one call
+                    # fewer per argument of every op. A Scalar's edge also holds the Scalar.
+                    edges.append((node, a._output_nr, data.shape, data.dtype) if type(data) is np.ndarray
+                                 else (node, a._output_nr, None, None, a))
+                    continue
+            else:
+                raw.append(a)
+            needs.append(False)
+            edges.append(None)
+        fargs = raw if on_arrays else args
         if not record:
-            try:
-                out = cls.forward(_UNRECORDED, *raw, **kwargs)
-            except (ValueError, IndexError, TypeError) as error:
-                raise cls._explained(error, args) from error
-            if type(out) is tuple:
-                return tuple(_share_version(out_cls._wrap(o), o, args) for o in out)
-            result = out_cls._wrap(out)
-            if type(out) is np.ndarray and out.base is not None:
-                _share_version(result, out, args)
-            return result
+            if out_cls is None and not on_arrays:
+                raise TypeError(
+                    f"{cls.__name__}.apply needs at least one Tensor or Scalar argument, "
+                    f"got {tuple(type(a).__name__ for a in args)}"
+                )
+            return cls._run_unrecorded(out_cls, fargs, args, kwargs)
 
         # NOTE: the fields are set here rather than in an __init__: one call fewer per
         # recorded op, which shows on small tensors.
@@ -303,34 +352,102 @@ class Function:
         ctx.needs_input_grad = tuple(needs)
         ctx.next_edges = tuple(edges)
         ctx._saved = ()
-        ctx._freed = False
+        ctx._seq = next(_creation)
+        ctx._rare = None
+        ctx._partials = None
         ctx._out_cls = out_cls
         if _anomaly.enabled:
-            ctx._anomaly_site = creation_site(args)
+            ctx._rare_fields().site = creation_site(args)
+        if on_arrays:
+            try:
+                out = cls.forward(ctx, *fargs, **kwargs)
+            except (ValueError, IndexError, TypeError) as error:
+                raise cls._explained(error, args) from error
+        else:
+            out = _forward_of_users_function(cls, ctx, args, kwargs)
+        if type(out) is tuple:
+            return _record_outputs(ctx, out, args, out_cls, on_arrays)
+        if not on_arrays:
+            return _record_outputs(ctx, (out,), args, out_cls, on_arrays)[0]
+        result = out_cls._wrap(out, ctx, 0)
+        if type(out) is np.ndarray and out.base is not None:
+            _share_version(result, out, args)
+        if ctx._saved:
+            ctx._saved = _resolve_saved(ctx._saved, raw, args, (out,), (result,))
+        return result
+
+    @classmethod
+    def _run_unrecorded(cls, out_cls: Any, fargs: list[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if not cls.on_arrays:
+            out = _forward_of_users_function(cls, _UNRECORDED, args, kwargs)  # type: ignore[arg-type]
+            if type(out) is tuple:
+                return tuple(o if isinstance(o, Variable) else out_cls._wrap(o) for o in out)
+            return out if isinstance(out, Variable) else out_cls._wrap(out)
         try:
-            out = cls.forward(ctx, *raw, **kwargs)
+            out = cls.forward(_UNRECORDED, *fargs, **kwargs)
         except (ValueError, IndexError, TypeError) as error:
             raise cls._explained(error, args) from error
+        if out_cls is None:  # a rule calling an op on plain arrays: arrays in, arrays out
+            return out
         if type(out) is tuple:
-            ctx._n_outputs = len(out)
-            outputs = tuple(_share_version(out_cls._wrap(o, ctx, i), o, args) for i, o in enumerate(out))
-            ctx._output_meta = [(np.shape(o), getattr(o, "dtype", None)) for o in out]
-            for i, o in enumerate(out):
-                if any(o is nd for nd in ctx._non_differentiable):
-                    outputs[i].grad_fn = None
-                    outputs[i].requires_grad = False
-            result = outputs
-        else:
-            result = out_cls._wrap(out, ctx, 0)
-            if type(out) is np.ndarray and out.base is not None:
-                _share_version(result, out, args)
-            outputs, out = (result,), (out,)
-        if ctx._saved:
-            ctx._saved = _resolve_saved(ctx._saved, args, out, outputs)
+            return tuple(_share_version(out_cls._wrap(o), o, args) for o in out)
+        result = out_cls._wrap(out)
+        if type(out) is np.ndarray and out.base is not None:
+            _share_version(result, out, args)
         return result
 
 
-_new = object.__new__
+class Op(Function):
+    """An op on arrays: the kind every built-in op is (see the module's docstring)."""
+
+    on_arrays = True
+
+
+def _forward_of_users_function(cls: type[Function], ctx: Context, args: tuple[Any, ...],
+                               kwargs: dict[str, Any]) -> Any:
+    """A user's forward runs on the tensors themselves, with recording off, as in torch."""
+    prev = _state.enabled
+    _state.enabled = False
+    try:
+        return cls.forward(ctx, *args, **kwargs)
+    except (ValueError, IndexError, TypeError) as error:
+        raise cls._explained(error, args) from error
+    finally:
+        _state.enabled = prev
+
+
+def _record_outputs(ctx: Context, out: tuple[Any, ...], args: tuple[Any, ...], out_cls: Any,
+                    on_arrays: bool) -> Any:
+    """The outputs of a recorded node (several, or one of a user's Function)."""
+    d = ctx.__dict__
+    dirty = d.pop("_dirty", ()) if d else ()
+    nondiff = d.pop("_non_differentiable", ()) if d else ()
+    returned = out  # as forward returned them: what save_for_backward and the marks refer to
+    raw_out = tuple(data_of(o) for o in out)
+    if len(out) > 1:
+        rare = ctx._rare_fields()
+        rare.output_meta = [(np.shape(o), getattr(o, "dtype", None)) for o in raw_out]
+    outputs = []
+    for i, (o, data) in enumerate(zip(returned, raw_out)):
+        if any(o is d_ for d_ in dirty):
+            # An input changed in place: it takes this node's history, as after ``x.mul_(2)``.
+            o._counter()[0] += 1
+            o.grad_fn, o._output_nr, o.requires_grad = ctx, i, True
+            outputs.append(o)
+            continue
+        value = out_cls._wrap(data, ctx, i)
+        if not on_arrays and isinstance(o, Variable) and o._vc is not None:
+            value._vc = o._vc
+        elif type(data) is np.ndarray and data.base is not None:
+            _share_version(value, data, args)
+        if any(o is n for n in nondiff):
+            value.grad_fn = None
+            value.requires_grad = False
+        outputs.append(value)
+    if ctx._saved:
+        raw_args = [data_of(a) for a in args]
+        ctx._saved = _resolve_saved(ctx._saved, raw_args, args, returned, tuple(outputs))
+    return tuple(outputs)
 
 
 def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
@@ -338,13 +455,12 @@ def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
     so that an in-place change through either one is seen by whoever saved the other."""
     if type(data) is np.ndarray and data.base is not None:
         for a in args:
-            if isinstance(a, Variable) and type(a.data) is np.ndarray:
-                root = a.data if a.data.base is None else a.data.base
+            if isinstance(a, Variable) and type(a._data) is np.ndarray:
+                root = a._data if a._data.base is None else a._data.base
                 if data.base is root:
-                    # A second entry marks the counter as shared by a view and its base.
                     vc = a._counter()
                     if len(vc) == 1:
-                        vc.append(1)
+                        vc.append(1)  # a second entry marks the counter as shared by a view and its base
                     value._vc = vc
                     break
     return value
@@ -354,12 +470,14 @@ _NOTHING = ("const", None)
 
 
 def _resolve_saved(
-    to_save: tuple[Any, ...], args: tuple[Any, ...], raw_out: tuple[Any, ...], outputs: tuple[Any, ...]
+    to_save: tuple[Any, ...], raw_args: list[Any], args: tuple[Any, ...], returned: tuple[Any, ...],
+    outputs: tuple[Any, ...],
 ) -> tuple[tuple[Any, ...], ...]:
-    """Turn the arrays forward saved back into references to the graph values they are.
+    """Turn what forward saved back into references to the graph values they are.
 
-    Returned as a tuple: once it holds only constants, the collector stops tracking it.
-    NOTE: ``Variable._counter()`` is inlined below, one call fewer per saved value."""
+    ``to_save`` holds what forward saw: arrays for an op on arrays, tensors for a user's
+    Function. Returned as a tuple: once it holds only constants, the collector stops
+    tracking it. NOTE: ``Variable._counter()`` is inlined below, one call fewer per saved value."""
     saved = []
     used: list[int] = []
     n = len(args)
@@ -367,32 +485,40 @@ def _resolve_saved(
         if item is None:
             saved.append(_NOTHING)
             continue
-        for i, o in enumerate(raw_out):
+        for i, o in enumerate(returned):
             if item is o:
-                vc = outputs[i]._vc
+                value = outputs[i]
+                vc = value._vc
                 if vc is None:
-                    vc = outputs[i]._vc = [0]
-                saved.append(("out", o, i, vc, vc[0]))
+                    vc = value._vc = [0]
+                if value.grad_fn is None:  # a non-differentiable output: a constant of the graph
+                    saved.append(("var", value, vc, vc[0]))
+                else:
+                    saved.append(("out", value._data, value._output_nr, vc, vc[0]))
                 break
         else:
             # Two arguments can share one array (x * x.detach()): the argument in the same
             # position as the saved value is the one meant, so it is tried first.
-            a = args[k] if k < n else None
-            if isinstance(a, Variable) and a.data is item and k not in used:
+            pos = -1
+            if k < n and isinstance(args[k], Variable) and (raw_args[k] is item or args[k] is item) and k not in used:
                 pos = k
             else:
-                a = None
                 for j in range(n):
                     b = args[j]
-                    if isinstance(b, Variable) and b.data is item and j not in used:
-                        a, pos = b, j
+                    if isinstance(b, Variable) and (raw_args[j] is item or b is item) and j not in used:
+                        pos = j
                         break
-            if a is None:
+            if pos < 0:
                 saved.append(("const", item))
             else:
                 used.append(pos)
+                a = args[pos]
                 vc = a._vc
                 if vc is None:
                     vc = a._vc = [0]
                 saved.append(("var", a, vc, vc[0]))
     return tuple(saved)
+
+
+def _integer_leaf_error(dtype: Any) -> TypeError:
+    return TypeError(f"only floating-point tensors can require grad, this one has dtype {dtype}")

@@ -310,7 +310,7 @@ class _Checker:
                     f"{self.output_name(k)} has shape {self.shapes[k]} at the given inputs but {got} at "
                     "slightly changed ones; the checked outputs must keep their shape", check="forward"
                 )
-            vals.append(np.array(o.data, dtype=np.float64).reshape(-1))
+            vals.append(np.array(o._data, dtype=np.float64).reshape(-1))
         return vals
 
     def vjp(self, outs: list[Any], upstream: dict[int, np.ndarray]) -> list[np.ndarray]:
@@ -331,7 +331,7 @@ class _Checker:
                 result.append(np.zeros(x.shape))
                 continue
             self._check_like(g, x, f"the gradient of {self.input_name(i)}", i)
-            result.append(np.array(g.data, dtype=np.float64))
+            result.append(np.array(g._data, dtype=np.float64))
         return result
 
     def _check_like(self, g: Any, x: Tensor, what: str, i: int | None) -> None:
@@ -360,7 +360,7 @@ class _Checker:
         return True
 
     def _run(self) -> None:
-        snapshot = {i: np.array(x.data, copy=True) for i, x in enumerate(self.inputs) if isinstance(x, Tensor)}
+        snapshot = {i: np.array(x._data, copy=True) for i, x in enumerate(self.inputs) if isinstance(x, Tensor)}
         outs = self.call()
         self.diff = [k for k, o in enumerate(outs) if _is_float_tensor(o)]
         if not self.diff:
@@ -385,7 +385,7 @@ class _Checker:
 
     def _check_unchanged(self, snapshot: dict[int, np.ndarray], who: str) -> None:
         for i, before in snapshot.items():
-            now = self.inputs[i].data
+            now = self.inputs[i]._data
             if now.shape != before.shape:
                 raise self.fail(f"{who} changed the shape of input {i} from {before.shape} to {now.shape}",
                                 check="mutation", input_index=i)
@@ -481,11 +481,11 @@ class _Checker:
         for leaf, g in grads:
             self._check_like(g, leaf, f".grad of {name(leaf)}", None)
         for n, (leaf, g) in enumerate(grads):
-            others = [(f".grad of {name(o)}", og.data) for o, og in grads[n + 1 :]]
-            others += [(name(o), o.data) for o in leaves]
-            others += [(f"the upstream gradient of {self.output_name(k)}", up.data) for k, up in upstream.items()]
+            others = [(f".grad of {name(o)}", og._data) for o, og in grads[n + 1 :]]
+            others += [(name(o), o._data) for o in leaves]
+            others += [(f"the upstream gradient of {self.output_name(k)}", up._data) for k, up in upstream.items()]
             for what, array in others:
-                if np.shares_memory(g.data, array):
+                if np.shares_memory(g._data, array):
                     raise self.fail(
                         f".grad of {name(leaf)} shares memory with {what}; an in-place update of one "
                         "(an optimizer step, zero_()) would change the other", check="grad_memory",
@@ -494,7 +494,7 @@ class _Checker:
             x = self.inputs[i]
             if x.grad_fn is not None or x.grad is None:
                 continue
-            got = np.asarray(x.grad.data, dtype=np.float64)
+            got = np.asarray(x.grad._data, dtype=np.float64)
             bad = ~(np.abs(got - expected) <= self.atol + self.rtol * np.abs(expected))
             if bad.any():
                 idx = tuple(int(v) for v in np.argwhere(bad)[0])
@@ -508,7 +508,7 @@ class _Checker:
     def _shifted_values(self, i: int, plus: np.ndarray, minus: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """Output differences f(plus) - f(minus), with input ``i`` set to each in place, and the
         step actually taken (after rounding to the input's dtype); the exact original is restored."""
-        data = self.inputs[i].data
+        data = self.inputs[i]._data
         original = np.array(data, copy=True)
         try:
             try:
@@ -534,14 +534,14 @@ class _Checker:
             for k in self.diff:
                 cols[k, i] = np.zeros((int(np.prod(self.shapes[k])), x.numel()))
             for e, idx in enumerate(np.ndindex(x.shape)):
-                plus, minus = np.array(x.data, copy=True), np.array(x.data, copy=True)
+                plus, minus = np.array(x._data, copy=True), np.array(x._data, copy=True)
                 plus[idx] += self.eps
                 minus[idx] -= self.eps
                 diffs, step = self._shifted_values(i, plus, minus)
                 if step[idx] == 0:
                     raise ValueError(
                         f"{self.title}: eps={self.eps:g} is lost to rounding at element {_fmt(idx)} of "
-                        f"{self.input_name(i)} (value {_num(x.data[idx])}, dtype {x.dtype}); use a larger eps"
+                        f"{self.input_name(i)} (value {_num(x._data[idx])}, dtype {x.dtype}); use a larger eps"
                     )
                 for k, d in zip(self.diff, diffs):
                     cols[k, i][:, e] = d / step[idx]
@@ -611,7 +611,7 @@ class _Checker:
             x = self.inputs[i]
             u = self.rng.standard_normal(x.shape)
             u /= max(float(np.linalg.norm(u)), 1e-300)
-            diffs, delta = self._shifted_values(i, x.data + self.eps * u, x.data - self.eps * u)
+            diffs, delta = self._shifted_values(i, x._data + self.eps * u, x._data - self.eps * u)
             for k, d in zip(self.diff, diffs):
                 scale = 2 * self.eps
                 numerical = float(vs[k].reshape(-1) @ d) / scale
@@ -660,7 +660,7 @@ def _graph_leaves(roots: list[Tensor]) -> list[Tensor]:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        for edge in node.next_edges:
+        for edge in node.edges():
             if edge is None:
                 continue
             if isinstance(edge[0], Context):

@@ -1,113 +1,152 @@
 """``Scalar``: one number with a gradient, for seeing the chain rule one step at a time.
 
-It is micrograd's ``Value`` on this project's engine: the ops are the same ``Function``
-classes the tensors use (their forward works on floats as well as on arrays), and
-``backward()`` is the same iterative walk, so deep graphs are fine. Unlike a tensor, every
-``Scalar`` keeps its gradient after ``backward()``, which is what a drawn graph shows.
+It is micrograd's ``Value`` on this project's engine. Each op computes its result and, right
+beside it, its local derivatives as floats, and leaves a node of the shared engine that holds
+them; a first-order ``backward()`` multiplies gradients by them, in floats. Under
+``create_graph`` the engine applies the op's ``Function`` again, recorded, and uses its
+backward rule, so higher derivatives come from the same rules as a Tensor's. Unlike a tensor,
+every ``Scalar`` keeps its gradient after ``backward()``, which is what a drawn graph shows.
+
+NOTE: the float derivatives below restate, for floats, the first-order rules of the ops in
+``ops/elementwise.py``; they make a Scalar graph about ten times cheaper than building the
+rule's arguments at every op, which is what a micrograd-sized engine is judged by.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
-import weakref
 from typing import Any
 
 import numpy as np
 
 from . import ops
+from .anomaly import creation_site
+from .anomaly import state as _anomaly
 from .engine import run_backward
-from .function import Context, Variable
+from .function import Context, _creation
+from .grad_mode import _state
+from .variable import Variable
+
+_new = object.__new__
 
 
 class Scalar(Variable):
-    __slots__ = ("__weakref__", "_hooks", "_output_nr", "data", "grad", "grad_fn", "label", "requires_grad")
+    __slots__ = ("_data", "_hooks", "grad", "grad_fn", "label", "requires_grad")
     _vc = [0]  # never changed in place, so one shared version counter will do
+    _output_nr = 0  # every Scalar op has one output
     shape: tuple[int, ...] = ()
     dtype = None
 
     def __init__(self, data: float, label: str = "", requires_grad: bool = True) -> None:
         if isinstance(data, Scalar):
-            data = data.data
+            data = data._data
         try:
-            self.data = float(data)
+            self._data = float(data)
         except (TypeError, ValueError):
             raise TypeError(f"Scalar needs a real number, got {type(data).__name__} {data!r}") from None
         self.grad: Any = 0.0
         self.grad_fn: Context | None = None
         self.requires_grad = requires_grad
-        self._output_nr = 0
         self._hooks: list[Any] | None = None
         self.label = label
 
+    @property
+    def data(self) -> float:
+        return self._data
+
+    @data.setter
+    def data(self, value: float) -> None:
+        self._data = float(value)
+
     @staticmethod
     def _wrap(data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Scalar:
-        s = object.__new__(Scalar)
-        s.data = float(data)
+        s = _new(Scalar)
+        s._data = float(data)
         s.grad = 0.0
         s.grad_fn = grad_fn
         s.requires_grad = grad_fn is not None
-        s._output_nr = output_nr
         s._hooks = None
         s.label = ""
-        if grad_fn is not None:
-            if grad_fn._retained is None:
-                grad_fn._retained = {}
-            grad_fn._retained[output_nr] = weakref.ref(s)
         return s
 
-    # --- what the engine asks of a value ---------------------------------------------
-    def _edge(self) -> tuple[Any, int, Any, Any]:
-        # Shape None: never reshaped or cast. The value itself rides along so that the graph
-        # keeps every intermediate Scalar (and its .grad) alive, as micrograd's does, to be drawn.
-        return (self.grad_fn or self, self._output_nr, None, None, self)
+    # --- what the engine asks of a value (see variable.py) ----------------------------
+    @staticmethod
+    def _zeros(shape: tuple[int, ...], dtype: Any) -> float:
+        return 0.0
 
     @staticmethod
-    def _zeros(shape: tuple[int, ...], dtype: Any) -> Scalar:
-        return Scalar._wrap(0.0)
+    def _sum_to(g: Any, shape: Any, op: str) -> Any:
+        return g
 
-    def _accumulate_grad(self, g: Scalar, create_graph: bool) -> None:
+    def _accumulate_grad(self, g: Any, create_graph: bool, owned: bool = False) -> None:
         # With create_graph the gradient stays a Scalar in the graph, to differentiate again.
-        self.grad = self.grad + (g if create_graph else g.data)
+        if create_graph:
+            self.grad = self.grad + g
+        else:
+            self.grad += g._data if isinstance(g, Scalar) else g
 
-    def _seed_grad(self, gradient: Any) -> Scalar:
-        return Scalar._wrap(1.0 if gradient is None else float(getattr(gradient, "data", gradient)))
+    def _seed_grad(self, gradient: Any, create_graph: bool) -> Any:
+        value = 1.0 if gradient is None else float(getattr(gradient, "_data", gradient))
+        return Scalar._wrap(value) if create_graph else value
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(x) into ``x.grad`` for every Scalar x this one was computed from."""
         if not self.requires_grad:
             raise RuntimeError(f"backward() on {self!r}, which does not require grad")
-        g = self._seed_grad(gradient)
-        run_backward([self], [g], create_graph if retain_graph is None else retain_graph, create_graph)
+        g = self._seed_grad(gradient, create_graph)
+        run_backward((self,), (g,), create_graph if retain_graph is None else retain_graph, create_graph)
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` when this Scalar's gradient is computed; a returned value replaces it."""
+        from .tensor import RemovableHandle
+
+        if not self.requires_grad:
+            raise RuntimeError("register_hook() on a Scalar that does not require grad")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            return RemovableHandle(self._hooks, hook)
+        return RemovableHandle(self.grad_fn.register_prehook(0, hook), hook)
 
     def __repr__(self) -> str:
         name = f"{self.label}: " if self.label else ""
-        grad = self.grad.data if isinstance(self.grad, Scalar) else self.grad
-        return f"Scalar({name}data={self.data:.4g}, grad={grad:.4g})"
+        grad = self.grad._data if isinstance(self.grad, Scalar) else self.grad
+        return f"Scalar({name}data={self._data:.4g}, grad={grad:.4g})"
 
-    # --- arithmetic --------------------------------------------------------------------
+    # --- arithmetic: each result beside its local derivatives ------------------------------
     def __add__(self, other: Any) -> Scalar:
-        return ops.Add.apply(self, _number(other))
+        b = _number(other)
+        return _result(self._data + _raw(b), ops.Add, (self, b), (1.0, 1.0))
 
     def __radd__(self, other: Any) -> Scalar:
-        return ops.Add.apply(_number(other), self)
+        a = _number(other)
+        return _result(_raw(a) + self._data, ops.Add, (a, self), (1.0, 1.0))
 
     def __sub__(self, other: Any) -> Scalar:
-        return ops.Sub.apply(self, _number(other))
+        b = _number(other)
+        return _result(self._data - _raw(b), ops.Sub, (self, b), (1.0, -1.0))
 
     def __rsub__(self, other: Any) -> Scalar:
-        return ops.Sub.apply(_number(other), self)
+        a = _number(other)
+        return _result(_raw(a) - self._data, ops.Sub, (a, self), (1.0, -1.0))
 
     def __mul__(self, other: Any) -> Scalar:
-        return ops.Mul.apply(self, _number(other))
+        b = _number(other)
+        x, y = self._data, _raw(b)
+        return _result(x * y, ops.Mul, (self, b), (y, x))
 
     def __rmul__(self, other: Any) -> Scalar:
-        return ops.Mul.apply(_number(other), self)
+        a = _number(other)
+        x, y = _raw(a), self._data
+        return _result(x * y, ops.Mul, (a, self), (y, x))
 
     def __truediv__(self, other: Any) -> Scalar:
-        return ops.Div.apply(self, _number(other))
+        return _divide(self, _number(other))
 
     def __rtruediv__(self, other: Any) -> Scalar:
-        return ops.Div.apply(_number(other), self)
+        return _divide(_number(other), self)
 
     def __pow__(self, exponent: Any) -> Scalar:
         if not isinstance(exponent, (int, float)) or isinstance(exponent, bool):
@@ -115,30 +154,104 @@ class Scalar(Variable):
                 f"Scalar ** needs an int or float exponent, got {type(exponent).__name__}; "
                 "for a Scalar exponent write (b * a.log()).exp()"
             )
-        return ops.Pow.apply(self, float(exponent))
+        e = float(exponent)
+        x = self._data
+        # NOTE: b * a**(b-1) would be 0 * inf at a = 0 when b = 0; the derivative is 0 there.
+        slope = 0.0 if e == 0 else e * _power(x, e - 1.0)
+        return _result(_power(x, e), ops.Pow, (self, e), (slope, None))
 
     def __neg__(self) -> Scalar:
-        return ops.Neg.apply(self)
+        return _result(-self._data, ops.Neg, (self,), (-1.0,))
 
     def exp(self) -> Scalar:
-        return ops.Exp.apply(self)
+        try:
+            out = math.exp(self._data)
+        except OverflowError:
+            out = float(np.exp(self._data))  # inf, with NumPy's warning
+        return _result(out, ops.Exp, (self,), (out,))
 
     def log(self) -> Scalar:
-        return ops.Log.apply(self)
+        x = self._data
+        out = math.log(x) if x > 0 else float(np.log(x))  # -inf or nan, with NumPy's warning
+        return _result(out, ops.Log, (self,), (_quotient(1.0, x),))
 
     def tanh(self) -> Scalar:
-        return ops.Tanh.apply(self)
+        out = math.tanh(self._data)
+        return _result(out, ops.Tanh, (self,), (1.0 - out * out,))
 
     def relu(self) -> Scalar:
-        return ops.Relu.apply(self)
+        x = self._data
+        # NOTE: None where it passes nothing back (x <= 0: relu'(0) = 0): no share at all, so a
+        # nan from upstream stays out, as the tensor's select does.
+        return _result(x if x > 0 else 0.0, ops.Relu, (self,), (1.0 if x > 0 else None,))
 
     def sigmoid(self) -> Scalar:
-        return ops.Sigmoid.apply(self)
+        x = self._data
+        e = math.exp(-abs(x))  # NOTE: exp of -|x| never overflows
+        out = 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+        return _result(out, ops.Sigmoid, (self,), (out * (1.0 - out),))
+
+
+def _result(value: float, fn: Any, args: tuple[Any, ...], partials: tuple[Any, ...]) -> Scalar:
+    """The Scalar ``value`` computed by ``fn`` from ``args``, with a node holding the local
+    derivatives when an argument requires grad and recording is on."""
+    s = _new(Scalar)
+    s._data = value
+    s.grad = 0.0
+    s._hooks = None
+    s.label = ""
+    if _state.enabled:
+        for a in args:
+            if type(a) is Scalar and a.requires_grad:
+                # NOTE: as Function.apply sets a node's fields, without an __init__ call.
+                node = _new(Context)
+                node.function = fn
+                node.next_edges = args
+                node.needs_input_grad = ()
+                node._saved = ()
+                node._seq = next(_creation)
+                node._rare = None
+                node._partials = partials
+                node._out_cls = Scalar
+                if _anomaly.enabled:
+                    node._rare_fields().site = creation_site(args)
+                s.grad_fn = node
+                s.requires_grad = True
+                return s
+    s.grad_fn = None
+    s.requires_grad = False
+    return s
+
+
+def _divide(a: Any, b: Any) -> Scalar:
+    x, y = _raw(a), _raw(b)
+    out = _quotient(x, y)
+    return _result(out, ops.Div, (a, b), (_quotient(1.0, y), -_quotient(out, y)))
+
+
+def _quotient(x: float, y: float) -> float:
+    # Python's floats raise at a pole; NumPy's give inf or nan with a warning, as tensors do.
+    return x / y if y != 0 else float(np.divide(x, y))
+
+
+def _power(x: float, e: float) -> float:
+    if x > 0:
+        try:
+            return x**e
+        except OverflowError:
+            pass
+    return float(np.power(x, e))  # 0 ** -1, (-1) ** 0.5, overflow: IEEE values with a warning
+
+
+def _raw(x: Any) -> float:
+    return x._data if type(x) is Scalar else x
 
 
 def _number(x: Any) -> Any:
+    if type(x) is Scalar or type(x) is float:
+        return x
     if isinstance(x, Scalar):
         return x
-    if isinstance(x, (numbers.Real, np.bool_)):
+    if isinstance(x, (numbers.Real, np.bool_)) and not isinstance(x, Variable):
         return float(x)
     raise TypeError(f"a Scalar combines with Scalars, ints and floats, not {type(x).__name__}")

@@ -9,13 +9,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import ops
+from . import engine, ops
 from .device import CPU, split_to_args
 from .engine import run_backward
 from .formatting import LINEWIDTH, format_array
-from .function import Context, Variable, data_of
+from .function import Context
 from .grad_mode import _state
+from .numpy_api import array_function, array_ufunc
 from .shapes import DEFAULT_FLOAT, normalize_dim, normalize_dims, numel, result_dtype
+from .variable import Variable, data_of
 
 _new = object.__new__
 
@@ -39,7 +41,7 @@ def to_dtype(dtype: Any) -> np.dtype | None:
 def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """NumPy array for ``data``: Python floats become float32, NumPy arrays keep their dtype."""
     if isinstance(data, Variable):
-        data = data.data
+        data = data._data
     dtype = to_dtype(dtype)
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.array(data, dtype=dtype)
@@ -81,12 +83,14 @@ class Tensor(Variable):
     # (a property would cost ~60 ns a read, a few percent of a small op). Setting it to True
     # on an integer tensor by assignment is therefore caught where it would first matter:
     # when the tensor enters a graph (``_edge``) or starts one (``backward``).
-    __slots__ = ("__weakref__", "_grad", "_hooks", "_output_nr", "_vc", "data", "grad_fn", "requires_grad")
-    __array_ufunc__ = None  # makes `ndarray op Tensor` defer to the Tensor's reflected operator
+    __slots__ = ("__weakref__", "_data", "_grad", "_hooks", "_output_nr", "_vc", "grad_fn", "requires_grad")
+    __array_ufunc__ = array_ufunc  # np.exp(t), ndarray * t: see numpy_api.py
+    __array_function__ = array_function
+    __array_priority__ = 1000
     __hash__ = object.__hash__  # comparisons return tensors, so hash by identity as torch does
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = as_array(data, dtype)
+        self._data = as_array(data._data if isinstance(data, Tensor) else data, dtype)
         self._grad: Tensor | None = None
         self.grad_fn: Context | None = None
         self._output_nr = 0
@@ -101,7 +105,7 @@ class Tensor(Variable):
         # The internal constructor: no copy, no checks. Results of ops on a subclass
         # (Parameter) are plain tensors. A staticmethod: it is called for every op.
         t = _new(Tensor)
-        t.data = data if type(data) is np.ndarray else np.asarray(data)
+        t._data = data if type(data) is np.ndarray else np.asarray(data)
         t._grad = None
         t.grad_fn = grad_fn
         t.requires_grad = grad_fn is not None
@@ -110,72 +114,84 @@ class Tensor(Variable):
         t._hooks = None
         return t
 
-    # --- what the engine asks of a value ---------------------------------------------
-    def _edge(self) -> tuple[Any, int, Any, Any]:
-        data = self.data
-        node = self.grad_fn
-        if node is None:
-            if data.dtype.kind != "f":  # `t.requires_grad = True` on an integer tensor
-                raise _integer_grad_error(data.dtype)
-            node = self
-        return (node, self._output_nr, data.shape, data.dtype)
+    # --- what the engine asks of a value (see variable.py) ----------------------------
+    @staticmethod
+    def _zeros(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        return np.zeros(shape, dtype=dtype)
 
     @staticmethod
-    def _zeros(shape: tuple[int, ...], dtype: Any) -> Tensor:
-        return Tensor._wrap(np.zeros(shape, dtype=dtype))
-
-    def _sum_to_shape(self, shape: tuple[int, ...], op: str) -> Tensor:
+    def _sum_to(g: Any, shape: tuple[int, ...], op: str) -> Any:
         try:
-            return self.sum_to_shape(shape)
+            return ops.SumToShape.apply(g, shape)
         except ValueError:
-            raise ValueError(
-                f"{op}.backward returned a gradient of shape {self.shape} for an input of shape {shape}"
+            raise RuntimeError(
+                f"{op}.backward returned a gradient of shape {np.shape(data_of(g))} for an input of shape {shape}"
             ) from None
 
-    def _accumulate_grad(self, g: Tensor, create_graph: bool) -> None:
+    def _accumulate_grad(self, g: Any, create_graph: bool, owned: bool = False) -> None:
         # The slot, not the checking ``grad`` setter: g has this tensor's shape and dtype.
         grad = self._grad
         if create_graph:
+            if not isinstance(g, Tensor):
+                g = Tensor._wrap(g)
             if grad is not None:
                 self._grad = grad + g
             else:
                 # g itself only if it is part of the graph (later sums then make new tensors):
                 # otherwise it may be shared (Add hands one gradient to both inputs) or a
                 # read-only broadcast view, and a later backward would add into it in place.
-                self._grad = g if g.requires_grad else Tensor._wrap(np.array(g.data, copy=True))
-        elif grad is None:
-            # A copy: the upstream gradient or another leaf may hold the same array.
-            self._grad = Tensor._wrap(np.array(g.data, copy=True))
-        elif grad.requires_grad or grad.data.shape != self.data.shape:
-            self._grad = Tensor._wrap(grad.data + g.data)
+                self._grad = g if g.requires_grad else Tensor._wrap(np.array(g._data, copy=True))
+            return
+        raw = g._data if isinstance(g, Tensor) else g
+        if grad is None:
+            # A copy unless nobody else holds the array: the upstream gradient or another leaf may.
+            self._grad = Tensor._wrap(raw if owned else np.array(raw, copy=True))
+        elif grad.requires_grad or grad._data.shape != self._data.shape:
+            self._grad = Tensor._wrap(grad._data + raw)
         else:
-            grad.data += g.data
+            grad._data += raw
 
-    def _seed_grad(self, gradient: Any) -> Tensor:
+    def _seed_grad(self, gradient: Any, create_graph: bool) -> Any:
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward() without a gradient needs a one-element output, but this tensor has shape "
                     f"{self.shape}; reduce it first (e.g. .sum()) or pass gradient= of that shape"
                 )
-            return Tensor._wrap(np.ones_like(self.data))
+            ones = np.ones_like(self._data)
+            return Tensor._wrap(ones) if create_graph else ones
         g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
         if g.shape != self.shape:
-            raise ValueError(f"backward(): gradient has shape {g.shape} but the output has shape {self.shape}")
-        return g if g.dtype == self.dtype else g.to(self.dtype)
+            raise RuntimeError(f"backward(): gradient has shape {g.shape} but the output has shape {self.shape}")
+        if g.dtype != self.dtype:
+            g = g.to(self.dtype)
+        return g if create_graph else g._data
 
     # --- attributes and conversions --------------------------------------------------
     @property
+    def data(self) -> Tensor:
+        """The same values outside the graph, as in torch: a tensor sharing this one's memory
+        (writes through it change this tensor and record nothing). ``.numpy()`` gives the array.
+        Unlike ``detach()`` it has a version counter of its own, as in torch: a change through it
+        is not seen by what the graph saved."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        # As in torch: this tensor now holds ``value``'s memory (its shape and dtype too).
+        self._data = value._data if isinstance(value, Tensor) else as_array(value)
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -219,30 +235,30 @@ class Tensor(Variable):
         return self.shape[normalize_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def item(self) -> Any:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"item() needs a tensor with one element, got shape {self.shape} ({self.data.size} elements)"
+                f"item() needs a tensor with one element, got shape {self.shape} ({self._data.size} elements)"
             )
-        return self.data.item()
+        return self._data.item()
 
-    def numpy(self) -> np.ndarray:
-        if self.requires_grad:
+    def numpy(self, force: bool = False) -> np.ndarray:
+        if self.requires_grad and not force:
             raise RuntimeError("numpy() on a tensor that requires grad: call .detach().numpy() to leave the graph")
-        return self.data
+        return self._data
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if dtype is not None:
-            return self.data.astype(dtype, copy=bool(copy))
-        return self.data.copy() if copy else self.data
+            return self._data.astype(dtype, copy=bool(copy))
+        return self._data.copy() if copy else self._data
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -255,9 +271,9 @@ class Tensor(Variable):
         return (self[i] for i in range(self.shape[0]))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()")
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -273,14 +289,14 @@ class Tensor(Variable):
     def __repr__(self) -> str:
         # As torch prints: an empty tensor shows its size, and its dtype unless float32.
         suffixes = []
-        if self.data.size == 0:
+        if self._data.size == 0:
             body = "[]"
             if self.ndim != 1:
                 suffixes.append(f"size={self.shape}")
             if self.dtype != DEFAULT_FLOAT:
                 suffixes.append(f"dtype={self.dtype}")
         else:
-            body = format_array(self.data)
+            body = format_array(self._data)
             if self.dtype not in (DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(np.bool_)):
                 suffixes.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
@@ -309,9 +325,16 @@ class Tensor(Variable):
 
     def detach(self) -> Tensor:
         """The same data (shared memory and version counter), outside the graph."""
-        t = Tensor._wrap(self.data)
+        t = Tensor._wrap(self._data)
         t._vc = self._counter()
         return t
+
+    def detach_(self) -> Tensor:
+        """Take this tensor out of the graph, in place (as a leaf that requires no grad)."""
+        if self._vc is not None and len(self._vc) > 1 and self.grad_fn is not None:
+            raise RuntimeError(f"detach_() on a view of shape {self.shape} that is part of a graph; use detach()")
+        self.grad_fn, self._output_nr, self.requires_grad = None, 0, False
+        return self
 
     def clone(self) -> Tensor:
         return ops.Clone.apply(self)
@@ -322,7 +345,7 @@ class Tensor(Variable):
         if dtype is None or dtype == self.dtype:
             return self
         if dtype.kind != "f":  # integers and bools carry no gradient: the result is a constant
-            return Tensor._wrap(self.data.astype(dtype))
+            return Tensor._wrap(self._data.astype(dtype))
         return ops.Cast.apply(self, dtype)
 
     def astype(self, dtype: Any) -> Tensor:
@@ -353,8 +376,10 @@ class Tensor(Variable):
         return self.to(np.bool_)
 
     # --- autograd --------------------------------------------------------------------
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad (or
+        of ``inputs`` only)."""
         if not self.requires_grad:
             raise RuntimeError(
                 f"backward() on a tensor of shape {self.shape} that does not require grad: none of the "
@@ -362,17 +387,27 @@ class Tensor(Variable):
             )
         if self.grad_fn is None and self.dtype.kind != "f":
             raise _integer_grad_error(self.dtype)
-        g = self._seed_grad(gradient)
-        run_backward([self], [g], create_graph if retain_graph is None else retain_graph, create_graph)
+        if inputs is not None:
+            engine.backward(self, gradient, retain_graph, create_graph, inputs)
+            return
+        g = self._seed_grad(gradient, create_graph)
+        run_backward((self,), (g,), create_graph if retain_graph is None else retain_graph, create_graph)
 
     def retain_grad(self) -> None:
-        """Keep this non-leaf tensor's gradient in ``.grad`` during backward."""
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward (that of its
+        current value: an in-place op moves it to the op's result, as in torch)."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         if self.grad_fn is not None:
-            if self.grad_fn._retained is None:
-                self.grad_fn._retained = {}
-            self.grad_fn._retained[self._output_nr] = weakref.ref(self)
+            self.grad_fn.retain(self._output_nr, weakref.ref(self))
+
+    @property
+    def retains_grad(self) -> bool:
+        node = self.grad_fn
+        if node is None:
+            return False
+        ref = node.retained().get(self._output_nr)
+        return ref is not None and ref() is self
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
@@ -386,9 +421,7 @@ class Tensor(Variable):
             self._hooks.append(hook)
             hooks = self._hooks
         else:
-            self.grad_fn.register_prehook(self._output_nr, hook)
-            assert self.grad_fn._pre_hooks is not None
-            hooks = self.grad_fn._pre_hooks[self._output_nr]
+            hooks = self.grad_fn.register_prehook(self._output_nr, hook)
         return RemovableHandle(hooks, hook)
 
     # --- arithmetic --------------------------------------------------------------------
@@ -503,53 +536,53 @@ class Tensor(Variable):
         self._check_nonempty(axes, op)
         pick = np.max if sign > 0 else np.min
         if self.dtype.kind != "f":  # no gradient to split, and the weights below are fractions
-            return Tensor._wrap(np.asarray(pick(self.data, axis=axes, keepdims=keepdim)))
+            return Tensor._wrap(np.asarray(pick(self._data, axis=axes, keepdims=keepdim)))
         # The extreme as a weighted sum with constant weights: 1/k on each of the k tied
         # extreme elements of a slice, 0 elsewhere. Its value is the extreme, its gradient
         # splits evenly among ties (as torch's amax/amin), and it needs no rule of its own.
         # A NaN is the extreme of its slice, as np.max has it.
-        tied = (self.data == pick(self.data, axis=axes, keepdims=True)) | np.isnan(self.data)
+        tied = (self._data == pick(self._data, axis=axes, keepdims=True)) | np.isnan(self._data)
         weights = tied / np.sum(tied, axis=axes, keepdims=True, dtype=self.dtype)
         # NOTE: the others are selected away before the weighting: an inf times its weight 0 is nan.
         return (self.where(tied, 0.0) * weights.astype(self.dtype, copy=False)).sum(dim, keepdim)
 
     # Comparisons and logic: results are bool tensors outside the graph.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._wrap(self.data == data_of(other))
+        return Tensor._wrap(self._data == data_of(other))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor._wrap(self.data != data_of(other))
+        return Tensor._wrap(self._data != data_of(other))
 
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data < data_of(other))
+        return Tensor._wrap(self._data < data_of(other))
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data <= data_of(other))
+        return Tensor._wrap(self._data <= data_of(other))
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data > data_of(other))
+        return Tensor._wrap(self._data > data_of(other))
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data >= data_of(other))
+        return Tensor._wrap(self._data >= data_of(other))
 
     def __invert__(self) -> Tensor:
         if self.dtype.kind not in "biu":
             raise TypeError(f"~ needs a bool or integer tensor, got dtype {self.dtype}")
-        return Tensor._wrap(~self.data)
+        return Tensor._wrap(~self._data)
 
     def __and__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data & data_of(other))
+        return Tensor._wrap(self._data & data_of(other))
 
     def __or__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self.data | data_of(other))
+        return Tensor._wrap(self._data | data_of(other))
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return Tensor._wrap(np.any(self.data, axis=normalize_dims(dim, self.ndim, "any"), keepdims=keepdim))
+        return Tensor._wrap(np.any(self._data, axis=normalize_dims(dim, self.ndim, "any"), keepdims=keepdim))
 
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return Tensor._wrap(np.all(self.data, axis=normalize_dims(dim, self.ndim, "all"), keepdims=keepdim))
+        return Tensor._wrap(np.all(self._data, axis=normalize_dims(dim, self.ndim, "all"), keepdims=keepdim))
 
     # --- elementwise math -------------------------------------------------------------
     # Ops defined on floats only take integer and bool tensors as float32, as torch does.
@@ -625,13 +658,13 @@ class Tensor(Variable):
 
     def _count(self, dim: Any, op: str) -> int:
         axes = normalize_dims(dim, self.ndim, op)
-        return self.data.size if axes is None else numel(tuple(self.shape[a] for a in axes))
+        return self._data.size if axes is None else numel(tuple(self.shape[a] for a in axes))
 
     def _check_nonempty(self, axes: tuple[int, ...] | None, op: str) -> None:
         """An extreme needs an element in each slice it reduces: refuse a reduced dim of size 0
         (or, reducing everything, an empty tensor); other empty dims give empty results, as in torch."""
         if axes is None or self.ndim == 0:
-            if self.data.size == 0:
+            if self._data.size == 0:
                 raise ValueError(f"{op}() of an empty tensor of shape {self.shape}")
             return
         for a in axes:
@@ -671,10 +704,10 @@ class Tensor(Variable):
     def _arg(self, pick: Any, dim: int | None, keepdim: bool, op: str) -> Tensor:
         if dim is None:
             self._check_nonempty(None, op)
-            return Tensor._wrap(np.asarray(pick(self.data), dtype=np.int64))
+            return Tensor._wrap(np.asarray(pick(self._data), dtype=np.int64))
         axis = normalize_dim(dim, self.ndim, op)
         self._check_nonempty((axis,), op)
-        return Tensor._wrap(pick(self.data, axis=axis, keepdims=keepdim).astype(np.int64))
+        return Tensor._wrap(pick(self._data, axis=axis, keepdims=keepdim).astype(np.int64))
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return ops.LogSumExp.apply(_floating(self), normalize_dims(dim, self.ndim, "logsumexp"), keepdim)
@@ -693,7 +726,7 @@ class Tensor(Variable):
         if shape.count(-1) > 1 or any(s < -1 for s in shape):
             raise ValueError(f"reshape: invalid shape {shape} (at most one -1, no other negative sizes)")
         known = numel(tuple(s for s in shape if s != -1))
-        size = self.data.size
+        size = self._data.size
         if (-1 in shape and (known == 0 or size % known)) or (-1 not in shape and known != size):
             raise ValueError(f"reshape: cannot view a tensor of shape {self.shape} ({size} elements) as shape {shape}")
         return ops.Reshape.apply(self, shape)
@@ -825,7 +858,7 @@ class Tensor(Variable):
             self._become(ops.SetItem.apply(self, _operand(value), index), "__setitem__")
         else:
             try:
-                self.data[index] = data_of(value)
+                self._data[index] = data_of(value)
             except (ValueError, IndexError) as e:
                 raise type(e)(f"__setitem__ on a tensor of shape {self.shape}: {e}") from None
             self._bump()
@@ -837,7 +870,7 @@ class Tensor(Variable):
         for other in others:
             if not _is_real(other):
                 raise _foreign_error(other, f"{op} on a tensor of shape {self.shape}: ")
-        if not self.data.flags.writeable:
+        if not self._data.flags.writeable:
             raise RuntimeError(
                 f"{op}: this tensor of shape {self.shape} is read-only (a broadcast view, made by expand, "
                 "whose elements share memory); clone() it before changing it in place"
@@ -870,8 +903,14 @@ class Tensor(Variable):
         if result.shape != self.shape:
             raise ValueError(f"{op}: the result has shape {result.shape} and cannot be written in place into a "
                              f"tensor of shape {self.shape}")
-        self.data[...] = result.data
+        self._data[...] = result._data
         self._bump()
+        old = self.grad_fn
+        if old is not None and old.retained().get(self._output_nr) is not None:
+            # retain_grad follows the tensor to its new value, whose gradient it then keeps.
+            ref = old.forget_retained(self._output_nr)
+            if result.grad_fn is not None:
+                result.grad_fn.retain(result._output_nr, ref)
         self.grad_fn, self._output_nr, self.requires_grad = result.grad_fn, result._output_nr, result.requires_grad
         return self
 
@@ -879,11 +918,11 @@ class Tensor(Variable):
         if self._records_inplace(op, other):
             # The op reads a snapshot of this tensor, so whatever it saves for backward (mul_
             # and div_ save their first input) is not the memory about to be overwritten.
-            before = Tensor._wrap(self.data.copy(), self.grad_fn, self._output_nr)
+            before = Tensor._wrap(self._data.copy(), self.grad_fn, self._output_nr)
             before.requires_grad = self.requires_grad
             return self._become(fn.apply(before, _operand(other)), op)
         try:
-            ufunc(self.data, data_of(other), out=self.data, casting="same_kind")
+            ufunc(self._data, data_of(other), out=self._data, casting="same_kind")
         except (ValueError, TypeError) as e:
             kind = TypeError if isinstance(e, TypeError) else ValueError  # not NumPy's UFunc*Error subclasses
             raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype {self.dtype} "
@@ -911,7 +950,7 @@ class Tensor(Variable):
     def fill_(self, value: Any) -> Tensor:
         if self._records_inplace("fill_", value):
             return self._become(ops.Fill.apply(self, data_of(value)), "fill_")
-        self.data.fill(data_of(value))
+        self._data.fill(data_of(value))
         self._bump()
         return self
 
@@ -922,7 +961,7 @@ class Tensor(Variable):
         if self._records_inplace("copy_", src):
             return self._become(ops.CopyFrom.apply(self, _operand(src)), "copy_")
         try:
-            self.data[...] = data_of(src)
+            self._data[...] = data_of(src)
         except ValueError:
             shape = np.shape(data_of(src))
             raise ValueError(f"copy_: source of shape {shape} does not broadcast to {self.shape}") from None
@@ -939,7 +978,7 @@ def _root(x: Tensor, n: float) -> Tensor:
     replaced by 1, and those results replaced by 0: no gradient reaches a replaced element,
     to any order, and the rule needs no op of its own. (Plain ``sqrt`` keeps inf at 0.)
     """
-    nonzero = x.data != 0
+    nonzero = x._data != 0
     safe = x.where(nonzero, 1.0)
     return (safe.sqrt() if n == 2 else safe ** (1.0 / n)).where(nonzero, 0.0)
 
@@ -958,7 +997,7 @@ def _pair(a: Tensor, b: Any, floating: bool = False) -> Any:
     ``result_dtype``); ``floating`` for division. The early returns are the common cases in
     which NumPy already gives that dtype: no cast, and only a type check or two."""
     try:
-        dtype = a.data.dtype
+        dtype = a._data.dtype
     except AttributeError:  # a functional form given a number or an array first: ag.maximum(0, t)
         return _promoted((a, b), floating)
     kind = type(b)
@@ -969,7 +1008,7 @@ def _pair(a: Tensor, b: Any, floating: bool = False) -> Any:
         if not floating or dtype.kind == "f":
             return a, b
     elif isinstance(b, Tensor):
-        if b.data.dtype is dtype and (not floating or dtype.kind == "f"):
+        if b._data.dtype is dtype and (not floating or dtype.kind == "f"):
             return a, b
     elif kind is np.ndarray and (b.dtype is dtype or b.dtype.kind == "b") and (not floating or dtype.kind == "f"):
         return a, b
@@ -1004,7 +1043,7 @@ def _promoted(operands: Sequence[Any], floating: bool = False) -> list[Any]:
 def _floating(t: Tensor) -> Tensor:
     """``t`` as the input of an op defined on floats only: bool and integer tensors become float32."""
     try:
-        if t.data.dtype.kind == "f":
+        if t._data.dtype.kind == "f":
             return t
     except AttributeError:  # not a tensor (ag.exp(2.0)): the op itself says what it needs
         return t
@@ -1067,7 +1106,7 @@ def _index(index: Any, shape: tuple[int, ...]) -> Any:
     converted = []
     for item in items:
         if isinstance(item, Tensor):
-            item = item.data
+            item = item._data
         elif isinstance(item, list):
             item = np.asarray(item) if item else np.zeros(0, dtype=np.int64)
         if isinstance(item, np.ndarray) and item.dtype.kind not in "biu":

@@ -403,10 +403,10 @@ def _check_example(
         if isinstance(o, Tensor) and o.requires_grad:
             raise AssertionError(f"output {k} requires grad although no input does")
     if reference is not None:
-        ref_kw = {k: v.data if isinstance(v, Tensor) else v for k, v in kw.items()}
+        ref_kw = {k: v._data if isinstance(v, Tensor) else v for k, v in kw.items()}
         _compare_forward(outs, _outputs(reference(*[a.copy() for a in arrays], **ref_kw)), forward_rtol)
     for i, (t, before) in enumerate(zip(plain, originals)):
-        if not np.array_equal(t.data, before, equal_nan=True):
+        if not np.array_equal(t._data, before, equal_nan=True):
             raise AssertionError(f"op modified input {i} (shape {before.shape}) in place")
 
     leaves = [Tensor(a, requires_grad=True) for a in arrays]
@@ -465,7 +465,7 @@ def _check_each_input_alone(
                     f"but {'none' if expected is None else 'one'} when every input does"
                 )
             continue
-        where = _first_difference(got.data, expected.data, rtol=1e-9, atol=1e-12)
+        where = _first_difference(got._data, expected._data, rtol=1e-9, atol=1e-12)
         if where is not None:
             raise AssertionError(
                 f"input {i}: its gradient when it alone requires grad differs from the one when every input does "
@@ -495,7 +495,7 @@ def _compare_forward(outs: list[Any], expected: list[Any], rtol: float) -> None:
     if len(outs) != len(expected):
         raise AssertionError(f"op returned {len(outs)} outputs, the reference {len(expected)}")
     for k, (o, e) in enumerate(zip(outs, expected)):
-        got = o.data if isinstance(o, Tensor) else np.asarray(o)
+        got = o._data if isinstance(o, Tensor) else np.asarray(o)
         e = np.asarray(e)
         if got.shape != e.shape:
             raise AssertionError(f"output {k} has shape {got.shape}, the reference {e.shape}")

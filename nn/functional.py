@@ -20,9 +20,7 @@ from typing import Any
 import numpy as np
 
 import autograd as ag
-from autograd import Function, Tensor
-from autograd.ops import TanhGrad
-from autograd.ops.linalg import linear_grads
+from autograd import Op, Tensor, ops
 
 from .conv import conv1d  # defined beside Conv1d; re-exported so that F.conv1d works as in torch
 from .errors import DomainError, DtypeError, IndexRangeError, ShapeError
@@ -68,8 +66,8 @@ def _erf_array(x: np.ndarray) -> np.ndarray:
     return out
 
 
-class Erf(Function):
-    """The error function; its derivative 2/sqrt(pi) e^{-x^2} is written in tensor ops."""
+class Erf(Op):
+    """The error function; its derivative 2/sqrt(pi) e^{-x^2} is a rule on arrays or tensors."""
 
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
@@ -79,10 +77,10 @@ class Erf(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (x,) = ctx.saved_tensors
-        return g * ((-(x * x)).exp() * _TWO_OVER_SQRT_PI)
+        return g * (np.exp(-(x * x)) * _TWO_OVER_SQRT_PI)
 
 
-class Softplus(Function):
+class Softplus(Op):
     """log(1 + e^x). NOTE: ``np.logaddexp`` never overflows, where exp(x) would for x > 88 in float32."""
 
     @staticmethod
@@ -93,14 +91,14 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (x,) = ctx.saved_tensors
-        return g * x.sigmoid()
+        return g * ops.Sigmoid.apply(x)
 
 
 _LOG_FLOOR = -100.0  # log(p) is clamped here so that p = 0 gives a finite loss, as torch does
 _PROB_FLOOR = math.exp(_LOG_FLOOR)
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(Op):
     """-(y log p + (1 - y) log(1 - p)) elementwise, with each log clamped at -100.
 
     Composed from ``log`` and ``clamp`` its gradient would be 0/0 = nan wherever p is
@@ -119,14 +117,14 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         p, y = ctx.saved_tensors
-        gp = g * (p - y) / (p * (1.0 - p)).clamp(min=1e-12) if ctx.needs_input_grad[0] else None
+        gp = g * (p - y) / np.maximum(p * (1.0 - p), 1e-12) if ctx.needs_input_grad[0] else None
         gy = None
         if ctx.needs_input_grad[1]:
-            gy = g * ((1.0 - p).clamp(min=_PROB_FLOOR).log() - p.clamp(min=_PROB_FLOOR).log())
+            gy = g * (np.log(np.maximum(1.0 - p, _PROB_FLOOR)) - np.log(np.maximum(p, _PROB_FLOOR)))
         return gp, gy
 
 
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropy(Op):
     """Mean (or sum) of -log softmax(x)[t] over a batch of logits x (N, C) and class indices t,
     as one node: the loss of nearly every classifier, whose composed form takes a dozen ops.
 
@@ -155,10 +153,10 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (x,) = ctx.saved_tensors
-        return (x.softmax(1) - ctx.onehot) * (ctx.weight * g), None, None, None
+        return (ops.Softmax.apply(x, 1) - ctx.onehot) * (ctx.weight * g), None, None, None
 
 
-class ElmanTanh(Function):
+class ElmanTanh(Op):
     """tanh(xw + h W^T): one step of a tanh RNN, given the projection xw of its input (biases
     included), the state h (N, H) and W_hh (H, H), as one node. Composed it takes three nodes
     at every time step (a linear, an add, a tanh); the backward is tanh's rule (the op
@@ -175,8 +173,8 @@ class ElmanTanh(Function):
     def backward(ctx: Any, g: Any) -> Any:
         out, h, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        dz = TanhGrad.apply(g, out)
-        gh, gw, _ = linear_grads(dz, h, w, (needs[1], needs[2], False))
+        dz = ops.TanhGrad.apply(g, out)
+        gh, gw, _ = ops.linear_grads(dz, h, w, (needs[1], needs[2], False))
         return dz, gh, gw
 
 

@@ -1,4 +1,5 @@
-"""The built-in ops, each a ``Function`` with its forward and backward side by side."""
+"""The built-in ops, each an ``Op`` (a ``Function`` on arrays) with its forward and backward side
+by side. Public: an op of another package (``nn``) may call them in its own rules."""
 
 from .elementwise import (
     Abs,
@@ -25,7 +26,7 @@ from .elementwise import (
     TanhGrad,
     Where,
 )
-from .linalg import Linear, Matmul
+from .linalg import Linear, Matmul, linear_grads
 from .reduce import LogSoftmax, LogSumExp, Max, Min, Prod, Softmax, Sum
 from .shape import Cat, CopyFrom, Expand, Fill, GetItem, IndexAdd, Permute, Reshape, SetItem, Stack, SumToShape, Unbind
 
@@ -34,4 +35,5 @@ __all__ = [
     "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "LogSumExp", "Matmul", "Max", "Maximum", "Min",
     "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "Relu", "Reshape", "SetItem", "Sigmoid",
     "SigmoidGrad", "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "SumToShape", "Tanh", "TanhGrad", "Unbind", "Where",
+    "linear_grads",
 ]

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function, Variable, data_of
+from ..function import Op
+from ..variable import data_of
 
 
-class Add(Function):
+class Add(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a + b
@@ -29,7 +30,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a - b
@@ -39,7 +40,7 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         # Save only what the other gradient needs, so that x.mul_(2) keeps a usable graph.
@@ -53,7 +54,7 @@ class Mul(Function):
         return (g * b if b is not None else None), (g * a if a is not None else None)
 
 
-class Div(Function):
+class Div(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         # a only when b's gradient needs it, so that x /= 2 keeps a usable graph (as in Mul).
@@ -69,7 +70,7 @@ class Div(Function):
         return ga, (-ga * a / b if ctx.needs_input_grad[1] else None)
 
 
-class Neg(Function):
+class Neg(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         return -a
@@ -79,7 +80,7 @@ class Neg(Function):
         return -g
 
 
-class Pow(Function):
+class Pow(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         out = np.power(a, b)  # NOTE: as np.divide in Div (0.0 ** -1, (-1.0) ** 0.5, 10.0 ** 400)
@@ -97,18 +98,15 @@ class Pow(Function):
                 ga = g * (b * a ** (b - 1)) if b != 0 else select(False, g)
             else:
                 # Where b = 0 the base is swapped for 1 so that 0 ** -1 is never computed.
-                nonzero = b != 0
-                ga = g * (b * a.where(nonzero, 1.0) ** (b - 1)).where(nonzero, 0.0)
+                nonzero = data_of(b) != 0
+                ga = g * np.where(nonzero, b * np.where(nonzero, a, 1.0) ** (b - 1), 0.0)
         if ctx.needs_input_grad[1]:
             # d(a**b)/db = a**b log a; at a = 0 (with b > 0) the limit is 0, not 0 * -inf.
-            if isinstance(a, Variable):
-                gb = g * (out * a.where(a != 0, 1.0).log())
-            else:  # a constant base (`2.0 ** x`, `ndarray ** x`): plain NumPy will do
-                gb = g * (out * np.log(np.where(np.asarray(a) != 0, a, 1.0)))
+            gb = g * (out * np.log(np.where(np.asarray(data_of(a)) != 0, a, 1.0)))
         return ga, gb
 
 
-class Exp(Function):
+class Exp(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         out = np.exp(a)
@@ -121,7 +119,7 @@ class Exp(Function):
         return g * out
 
 
-class Log(Function):
+class Log(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         ctx.save_for_backward(a)
@@ -133,7 +131,7 @@ class Log(Function):
         return g / a
 
 
-class Sqrt(Function):
+class Sqrt(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         out = np.sqrt(a)
@@ -146,7 +144,7 @@ class Sqrt(Function):
         return g / (out * 2.0)
 
 
-class Abs(Function):
+class Abs(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         ctx.save_for_backward(a)
@@ -155,10 +153,10 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (a,) = ctx.saved_tensors
-        return g * np.sign(a.data)  # sign(0) = 0: abs'(0) = 0
+        return g * np.sign(data_of(a))  # sign(0) = 0: abs'(0) = 0
 
 
-class Sin(Function):
+class Sin(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         ctx.save_for_backward(a)
@@ -167,10 +165,10 @@ class Sin(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (a,) = ctx.saved_tensors
-        return g * a.cos()
+        return g * np.cos(a)
 
 
-class Cos(Function):
+class Cos(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         ctx.save_for_backward(a)
@@ -179,10 +177,10 @@ class Cos(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (a,) = ctx.saved_tensors
-        return -g * a.sin()
+        return -g * np.sin(a)
 
 
-class Tanh(Function):
+class Tanh(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         out = np.tanh(a)
@@ -195,7 +193,7 @@ class Tanh(Function):
         return TanhGrad.apply(g, out)
 
 
-class TanhGrad(Function):
+class TanhGrad(Op):
     """g * (1 - tanh^2) as one op: backward through tanh is hot in RNNs. Its own backward
     (written in tensor ops) gives the second and higher derivatives."""
 
@@ -210,7 +208,7 @@ class TanhGrad(Function):
         return TanhGrad.apply(gg, out), (gg * g * out * -2.0 if ctx.needs_input_grad[1] else None)
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         # NOTE: exp of -|a| never overflows; the two branches are the same function.
@@ -225,7 +223,7 @@ class Sigmoid(Function):
         return SigmoidGrad.apply(g, out)
 
 
-class SigmoidGrad(Function):
+class SigmoidGrad(Op):
     """g * s * (1 - s) as one op (s the sigmoid's output), for the same reason as TanhGrad."""
 
     @staticmethod
@@ -239,7 +237,7 @@ class SigmoidGrad(Function):
         return SigmoidGrad.apply(gg, out), (gg * g * (1.0 - out * 2.0) if ctx.needs_input_grad[1] else None)
 
 
-class Relu(Function):
+class Relu(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         ctx.save_for_backward(a)
@@ -248,10 +246,10 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (a,) = ctx.saved_tensors
-        return select(a.data > 0, g)  # relu'(0) = 0
+        return select(data_of(a) > 0, g)  # relu'(0) = 0
 
 
-class Clamp(Function):
+class Clamp(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, lo: Any, hi: Any) -> Any:
         ctx.save_for_backward(a, lo, hi)
@@ -262,7 +260,7 @@ class Clamp(Function):
         a, lo, hi = ctx.saved_tensors
         # out = min(max(a, lo), hi), ties going to a: find where each element came from, in the
         # output's shape (bounds may broadcast a). With lo > hi every element is hi, as in torch.
-        x = np.broadcast_to(a.data, g.shape)
+        x = np.broadcast_to(data_of(a), g.shape)
         highest = x if lo is None else np.where(x >= data_of(lo), x, data_of(lo))
         from_hi = np.zeros(g.shape, dtype=bool) if hi is None else highest > data_of(hi)
         from_lo = np.zeros(g.shape, dtype=bool) if lo is None else (x < data_of(lo)) & ~from_hi
@@ -276,7 +274,7 @@ def select(keep: Any, g: Any) -> Any:
     return Where.apply(np.asarray(keep), g, 0.0)
 
 
-class Maximum(Function):
+class Maximum(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a, b)
@@ -288,7 +286,7 @@ class Maximum(Function):
         return _split_ties(g, data_of(a), data_of(b))
 
 
-class Minimum(Function):
+class Minimum(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a, b)
@@ -308,7 +306,7 @@ def _split_ties(g: Any, winner: Any, loser: Any) -> tuple[Any, Any]:
     return select(winner >= loser, g), select(loser >= winner, g)
 
 
-class Where(Function):
+class Where(Op):
     @staticmethod
     def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
         ctx.cond = cond
@@ -328,7 +326,7 @@ class Where(Function):
         return None, ga, gb
 
 
-class Cast(Function):
+class Cast(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, dtype: Any) -> Any:
         ctx.dtype = a.dtype
@@ -336,10 +334,10 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        return g.to(ctx.dtype), None
+        return g.astype(ctx.dtype), None
 
 
-class Clone(Function):
+class Clone(Op):
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         return np.array(a, copy=True)

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, Op
 from ..shapes import numel
 
 
-class Matmul(Function):
+class Matmul(Op):
     """``a @ b`` with NumPy's (and torch's) rules: 1-D operands are promoted to a matrix
     and the added dim removed again; leading dims broadcast."""
 
@@ -43,22 +43,22 @@ class Matmul(Function):
         # Work with matrices: restore the dims the 1-D promotion removed from g.
         a_vec, b_vec = a.ndim == 1, b.ndim == 1
         if a_vec:
-            g = g.unsqueeze(-2)
+            g = np.expand_dims(g, -2)
         if b_vec:
-            g = g.unsqueeze(-1)
+            g = np.expand_dims(g, -1)
         ga = gb = None
         if needs[0]:
-            ga = g @ (b.unsqueeze(-1) if b_vec else b).mT
+            ga = g @ np.swapaxes(np.expand_dims(b, -1) if b_vec else b, -1, -2)
             if a_vec:
-                ga = ga.squeeze(-2)
+                ga = np.squeeze(ga, -2)
         if needs[1]:
-            gb = (a.unsqueeze(0) if a_vec else a).mT @ g
+            gb = np.swapaxes(np.expand_dims(a, 0) if a_vec else a, -1, -2) @ g
             if b_vec:
-                gb = gb.squeeze(-1)
+                gb = np.squeeze(gb, -1)
         return ga, gb
 
 
-class Linear(Function):
+class Linear(Op):
     """``x @ w.T + b`` as one node: the layer every MLP and RNN is made of.
 
     Composed of matmul, transpose and add it would take four nodes, and its weight gradient
@@ -79,12 +79,12 @@ class Linear(Function):
 
 
 def linear_grads(g: Any, x: Any, w: Any, needs: Any) -> tuple[Any, Any, Any]:
-    """The gradients of x @ w.T + b for the upstream ``g``, as tensor ops: (gx, gw, gb), each
+    """The gradients of x @ w.T + b for the upstream ``g`` (arrays, or tensors recorded): (gx, gw, gb), each
     None unless its flag in ``needs`` is set (x is needed for gw only, w for gx only)."""
     gx = g @ w if needs[0] else None
     # NOTE: explicit row counts, not -1, which a tensor with no elements leaves undetermined.
     n = numel(g.shape[:-1])
-    rows = g.reshape(n, g.shape[-1]) if needs[1] or needs[2] else None
-    gw = rows.mT @ x.reshape(n, x.shape[-1]) if needs[1] else None
-    gb = rows.sum(0) if needs[2] else None
+    rows = np.reshape(g, (n, g.shape[-1])) if needs[1] or needs[2] else None
+    gw = np.swapaxes(rows, 0, 1) @ np.reshape(x, (n, x.shape[-1])) if needs[1] else None
+    gb = np.sum(rows, axis=0) if needs[2] else None
     return gx, gw, gb

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Op
 from ..shapes import keepdim_shape
+from ..variable import data_of
 from .elementwise import select
 from .shape import Expand, Reshape
 
@@ -28,7 +29,7 @@ def _unreduce(g: Any, ctx: Any) -> Any:
     return g if keep == ctx.shape else Expand.apply(g, ctx.shape)
 
 
-class Sum(Function):
+class Sum(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
         ctx.shape, ctx.axes = a.shape, axes
@@ -41,7 +42,7 @@ class Sum(Function):
         return _unreduce(g, ctx), None, None
 
 
-class Max(Function):
+class Max(Op):
     """max over every element (one output) or along one dim (values and indices)."""
 
     _pick = staticmethod(np.argmax)
@@ -74,7 +75,7 @@ class Min(Max):
     _pick = staticmethod(np.argmin)
 
 
-class Prod(Function):
+class Prod(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axis: int | None, keepdim: bool) -> Any:
         ctx.shape, ctx.axes = a.shape, (None if axis is None else (axis,))
@@ -86,18 +87,18 @@ class Prod(Function):
     def backward(ctx: Any, g: Any) -> Any:
         a, out = ctx.saved_tensors
         g = _unreduce(g, ctx)
-        if np.all(a.data != 0):
+        if np.all(data_of(a) != 0):
             return g * _unreduce(out, ctx) / a, None, None
         # NOTE: with zeros present out/a is 0/0; take each element's product of the others
         # instead, as the product of a row in which that element is replaced by one.
         # (A 0-d input has nothing to move: it is its own single row.)
         whole = ctx.axes is None or a.ndim == 0
         axis = -1 if whole else ctx.axes[0]
-        x = a.reshape(-1) if whole else a.movedim(axis, -1)
+        x = np.reshape(a, (-1,)) if whole else np.moveaxis(a, axis, -1)
         n = x.shape[-1]
-        rows = x.unsqueeze(-2).expand(*x.shape[:-1], n, n).where(~np.eye(n, dtype=bool), 1.0)
-        others = rows.prod(-1)
-        others = others.reshape(a.shape) if whole else others.movedim(-1, axis)
+        rows = np.where(~np.eye(n, dtype=bool), np.broadcast_to(np.expand_dims(x, -2), (*x.shape[:-1], n, n)), 1.0)
+        others = np.prod(rows, axis=-1)
+        others = np.reshape(others, a.shape) if whole else np.moveaxis(others, -1, axis)
         return g * others, None, None
 
 
@@ -111,7 +112,7 @@ def _shift(a: Any, axes: tuple[int, ...] | None) -> Any:
     return np.maximum.reduce(a, axis=axes, keepdims=True)
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...] | None, keepdim: bool) -> Any:
         ctx.shape, ctx.axes = a.shape, axes
@@ -127,10 +128,10 @@ class LogSumExp(Function):
     def backward(ctx: Any, g: Any) -> Any:
         a, out = ctx.saved_tensors
         kshape = keepdim_shape(ctx.shape, ctx.axes)
-        return g.reshape(kshape) * (a - out.reshape(kshape)).exp(), None, None
+        return np.reshape(g, kshape) * np.exp(a - np.reshape(out, kshape)), None, None
 
 
-class Softmax(Function):
+class Softmax(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axis: int) -> Any:
         ctx.axis = axis
@@ -142,10 +143,10 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (out,) = ctx.saved_tensors
-        return out * (g - (g * out).sum(ctx.axis, keepdim=True)), None
+        return out * (g - np.sum(g * out, axis=ctx.axis, keepdims=True)), None
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axis: int) -> Any:
         ctx.axis = axis
@@ -157,4 +158,4 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (out,) = ctx.saved_tensors
-        return g - out.exp() * g.sum(ctx.axis, keepdim=True), None
+        return g - np.exp(out) * np.sum(g, axis=ctx.axis, keepdims=True), None

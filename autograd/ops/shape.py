@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Op
 from ..shapes import reduced_axes, result_dtype
 from .elementwise import select
 
 
-class Reshape(Function):
+class Reshape(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, shape: tuple[int, ...]) -> Any:
         ctx.shape = a.shape
@@ -24,7 +24,7 @@ class Reshape(Function):
         return g.reshape(ctx.shape), None
 
 
-class Permute(Function):
+class Permute(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, axes: tuple[int, ...]) -> Any:
         ctx.axes = axes
@@ -32,10 +32,10 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        return g.permute(*np.argsort(ctx.axes).tolist()), None
+        return np.transpose(g, tuple(np.argsort(ctx.axes).tolist())), None
 
 
-class Expand(Function):
+class Expand(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, shape: tuple[int, ...]) -> Any:
         ctx.shape = a.shape
@@ -43,10 +43,10 @@ class Expand(Function):
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        return g.sum_to_shape(ctx.shape), None
+        return SumToShape.apply(g, ctx.shape), None
 
 
-class SumToShape(Function):
+class SumToShape(Op):
     """Sum a broadcast result back to the shape of the operand that was broadcast."""
 
     @staticmethod
@@ -58,10 +58,10 @@ class SumToShape(Function):
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        return g.expand(*ctx.shape), None
+        return Expand.apply(g, ctx.shape), None
 
 
-class GetItem(Function):
+class GetItem(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, index: Any) -> Any:
         ctx.shape, ctx.index = a.shape, index
@@ -72,7 +72,7 @@ class GetItem(Function):
         return IndexAdd.apply(g, ctx.index, ctx.shape), None
 
 
-class IndexAdd(Function):
+class IndexAdd(Op):
     """Zeros of ``shape`` with ``src`` added at ``index``; repeated indices accumulate."""
 
     @staticmethod
@@ -95,7 +95,7 @@ def _has_int_array(index: Any) -> bool:
     return any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in items)
 
 
-class SetItem(Function):
+class SetItem(Op):
     """``a`` with ``value`` written at ``index``: the out-of-place form of ``a[index] = value``."""
 
     @staticmethod
@@ -130,10 +130,10 @@ def _assigned_gradient(g: Any, shape: tuple[int, ...]) -> Any:
     extra leading size-1 dims dropped (a (1, 3) value fills a (3,) slot), which sum_to_shape
     cannot undo on its own."""
     extra = len(shape) - g.ndim
-    return g if extra <= 0 else g.sum_to_shape(shape[extra:]).reshape(shape)
+    return g if extra <= 0 else np.reshape(SumToShape.apply(g, shape[extra:]), shape)
 
 
-class Cat(Function):
+class Cat(Op):
     @staticmethod
     def forward(ctx: Any, *arrays_and_axis: Any) -> Any:
         *arrays, axis = arrays_and_axis
@@ -151,7 +151,7 @@ class Cat(Function):
         return (*grads, None)
 
 
-class Stack(Function):
+class Stack(Op):
     """Arrays of one shape joined along a new dim, as one node: the outputs of an RNN's
     steps are stacked this way. Its backward is one Unbind, where a cat of unsqueezed
     inputs would cost a slice and a reshape per input."""
@@ -167,7 +167,7 @@ class Stack(Function):
         return (*Unbind.apply(g, ctx.axis), None)
 
 
-class Unbind(Function):
+class Unbind(Op):
     """The slices of ``a`` along ``axis``, as the outputs of one node.
 
     NOTE: indexing once per slice would make backward quadratic in their number (each
@@ -184,7 +184,7 @@ class Unbind(Function):
         return Stack.apply(*grads, ctx.axis), None
 
 
-class Fill(Function):
+class Fill(Op):
     """A tensor of ``a``'s shape and dtype filled with ``value``: ``fill_`` and ``zero_``
     out of place. No gradient reaches ``a``, whose old values are gone."""
 
@@ -197,7 +197,7 @@ class Fill(Function):
         return None, None
 
 
-class CopyFrom(Function):
+class CopyFrom(Op):
     """``src`` broadcast to ``a``'s shape and cast to its dtype: ``copy_`` out of place."""
 
     @staticmethod

@@ -286,7 +286,7 @@ class _DotWriter:
                 if layout.instance[j] == layout.instance[i]:
                     continue
                 self._edge(tail, head, style="dashed", label="next")
-            elif graph.nodes[j].is_op and graph.nodes[j].obj._n_outputs > 1 and layout.box_of[j] is None:
+            elif graph.nodes[j].is_op and graph.nodes[j].obj.n_outputs > 1 and layout.box_of[j] is None:
                 self._edge(tail, head, label=str(nr), fontsize="9")
             else:
                 self._edge(tail, head)

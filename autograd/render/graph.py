@@ -42,8 +42,8 @@ class Node:
         self.cut = 0
         # output_nr -> (shape, dtype), learned from the edges of the ops that consume it.
         self.outputs: dict[int, tuple[tuple[int, ...], Any]] = {}
-        if self.is_op and obj._output_meta is not None:
-            self.outputs = dict(enumerate(obj._output_meta))
+        if self.is_op and obj.output_meta is not None:
+            self.outputs = dict(enumerate(obj.output_meta))
 
 
 class Facts(NamedTuple):
@@ -115,16 +115,18 @@ class Graph:
             nr = root._output_nr if root.grad_fn is not None else 0
             self.roots.append((i, nr))
             if root.grad_fn is not None:
-                self.nodes[i].outputs.setdefault(nr, (tuple(np.shape(root.data)), getattr(root, "dtype", None)))
+                self.nodes[i].outputs.setdefault(nr, (tuple(np.shape(root._data)), getattr(root, "dtype", None)))
         refused: list[Any] = []
         while queue:
             node = self.nodes[queue.popleft()]
             if not node.is_op:
                 continue
-            for edge in node.obj.next_edges:
+            for edge in node.obj.edges():
                 if edge is None:
                     continue
-                target, nr, shape, dtype = edge[:4]
+                target, nr, shape, dtype, value = edge
+                if value is not None and target is not value:  # a Scalar: its consumers hold it
+                    self._held.setdefault((id(target), nr), value)
                 j = self.index.get(id(target))
                 if j is None:
                     if self.max_nodes is not None and len(self.nodes) >= self.max_nodes:
@@ -154,7 +156,7 @@ class Graph:
             count += 1
             if type(obj) is not Context:
                 continue
-            for edge in obj.next_edges:
+            for edge in obj.edges():
                 if edge is not None and id(edge[0]) not in seen and id(edge[0]) not in self.index:
                     seen.add(id(edge[0]))
                     stack.append(edge[0])
@@ -166,7 +168,7 @@ class Graph:
             g = root.grad
             if g is not None and np.any(np.asarray(getattr(g, "data", g)) != 0):
                 return True
-        return any(n.is_op and n.obj._freed for n in self.nodes)
+        return any(n.is_op and n.obj.freed for n in self.nodes)
 
     # --- what a node can tell -------------------------------------------------------------
     def value(self, i: int, nr: int = 0) -> Variable | None:
@@ -177,9 +179,9 @@ class Graph:
         held = self._held.get((id(node.obj), nr))
         if held is not None:
             return held
-        retained = node.obj._retained
-        if retained is not None and nr in retained:
-            return retained[nr]()  # type: ignore[no-any-return]
+        ref = node.obj.retained().get(nr)
+        if ref is not None:
+            return ref()  # type: ignore[no-any-return]
         return None
 
     def name(self, i: int, nr: int = 0) -> str:
@@ -229,7 +231,7 @@ class Graph:
         shows_grad = node.scalar if self.show_grad is None else self.show_grad
         data = grad = None
         if shows_data:
-            data = "?" if value is None else format_value(value.data)
+            data = "?" if value is None else format_value(value._data)
         if shows_grad:
             if value is None:
                 grad = "?"
@@ -242,21 +244,23 @@ class Graph:
     def saved_values(self, i: int) -> list[Variable]:
         """Graph values the op saved for backward (inputs, usually); [] once backward freed them."""
         node = self.nodes[i]
-        if not (self.show_saved and node.is_op) or node.obj._saved is None:
+        entries = node.obj.saved_entries() if self.show_saved and node.is_op else None
+        if entries is None:
             return []
-        return [entry[1] for entry in node.obj._saved if entry[0] == "var"]
+        return [entry[1] for entry in entries if entry[0] == "var"]
 
     def saved_notes(self, i: int) -> list[str]:
         """What the op saved that is not a graph value: its own output, constant arrays."""
         node = self.nodes[i]
         if not (self.show_saved and node.is_op):
             return []
-        if node.obj._saved is None:
-            return ["saved values freed by backward"] if node.obj._freed else []
+        entries = node.obj.saved_entries()
+        if entries is None:
+            return ["saved values freed by backward"]
         notes = []
-        for entry in node.obj._saved:
+        for entry in entries:
             if entry[0] == "out":
-                notes.append(f"saved: its output {entry[2]}" if node.obj._n_outputs > 1 else "saved: its output")
+                notes.append(f"saved: its output {entry[2]}" if node.obj.n_outputs > 1 else "saved: its output")
             elif entry[0] == "const" and isinstance(entry[1], np.ndarray):
                 notes.append(f"saved: array {format_shape(entry[1].shape, entry[1].dtype)}")
         return notes
@@ -267,10 +271,10 @@ class Graph:
         if not name:
             name = value.grad_fn.name() if value.grad_fn is not None else "leaf" if value.requires_grad else "constant"
         if isinstance(value, Scalar):
-            return f"{name} {format_value(value.data)}"
-        parts = [name, format_shape(value.data.shape, value.data.dtype) if self.show_shapes else ""]
+            return f"{name} {format_value(value._data)}"
+        parts = [name, format_shape(value._data.shape, value._data.dtype) if self.show_shapes else ""]
         if self.show_data:
-            parts.append(format_value(value.data))
+            parts.append(format_value(value._data))
         return "\n".join(p for p in parts if p)
 
     def source_of(self, value: Variable) -> tuple[int, int] | None:

@@ -90,7 +90,7 @@ class Group:
             seen.add(id(obj))
             self.members.append(obj)
             if type(obj) is Context:
-                stack.extend(edge[0] for edge in obj.next_edges if edge is not None)
+                stack.extend(edge[0] for edge in obj.edges() if edge is not None)
 
     @property
     def title(self) -> str:

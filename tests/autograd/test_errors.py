@@ -200,9 +200,9 @@ def test_backward_on_a_non_scalar_without_gradient():
 
 def test_gradient_argument_of_the_wrong_shape():
     y = leaf(2, 3) * 2
-    check(ValueError, lambda: y.backward(ag.ones(3, 2)), "(3, 2)", "(2, 3)")
-    check(ValueError, lambda: y.backward(np.ones(6)), "(6,)", "(2, 3)")
-    check(ValueError, lambda: ag.grad(y, y, grad_outputs=ag.ones(3)), "(3,)", "(2, 3)")
+    check(RuntimeError, lambda: y.backward(ag.ones(3, 2)), "(3, 2)", "(2, 3)")
+    check(RuntimeError, lambda: y.backward(np.ones(6)), "(6,)", "(2, 3)")
+    check(RuntimeError, lambda: ag.grad(y, y, grad_outputs=ag.ones(3)), "(3,)", "(2, 3)")
 
 
 def test_grad_misuse():
@@ -210,7 +210,7 @@ def test_grad_misuse():
     out = (x * 2).sum()
     check(RuntimeError, lambda: ag.grad(out, [x, y]), "input 1", "(2,)", "does not require grad")
     check(RuntimeError, lambda: ag.grad(ag.ones(2).sum(), x), "output 0", "does not require grad")
-    check(ValueError, lambda: ag.grad([out], [x], grad_outputs=[None, None]), "2 grad_outputs", "1 outputs")
+    check(RuntimeError, lambda: ag.grad([out], [x], grad_outputs=[None, None]), "2 gradients", "1 outputs")
     check(RuntimeError, lambda: ag.grad((x * 2), x), "(2,)")
 
 
@@ -290,6 +290,6 @@ class ForwardFails(ag.Function):
 def test_user_function_contract_errors():
     check(RuntimeError, lambda: TwoGradsForOneInput.apply(leaf(2)).sum().backward(),
           "TwoGradsForOneInput", "returned 2", "1 positional")
-    check(ValueError, lambda: WrongShapeGrad.apply(leaf(2, 3)).backward(), "(5,)", "(2, 3)")
+    check(RuntimeError, lambda: WrongShapeGrad.apply(leaf(2, 3)).backward(), "(5,)", "(2, 3)")
     check(TypeError, lambda: TwoGradsForOneInput.apply(2.0), "TwoGradsForOneInput", "float")
     check(ValueError, lambda: ForwardFails.apply(leaf(2), leaf(3)), "ForwardFails", "(2,)", "(3,)")

@@ -120,7 +120,7 @@ def test_parameters_used_through_a_closure_are_checked():
 
 def test_inputs_and_existing_grads_are_left_as_they_were():
     x = randn(2, 3)
-    before = x.data.copy()
+    before = x.detach().numpy().copy()
     x.grad = ag.tensor(np.full((2, 3), 7.0))
     kept = x.grad
     assert gradcheck(lambda a: (a * a).sum(1), [x], mode="full")
@@ -190,8 +190,8 @@ def test_wrong_element_of_one_input_among_several_is_located():
         gradcheck(MulWrongAt.apply, [a, b])
     err = info.value
     assert (err.output_index, err.input_index, err.output_element, err.input_element) == (0, 1, (1, 0), (1, 0))
-    assert err.numerical == pytest.approx(a.data[1, 0], rel=1e-7)
-    assert err.analytical == pytest.approx(2 * a.data[1, 0], rel=1e-12)
+    assert err.numerical == pytest.approx(a.detach().numpy()[1, 0], rel=1e-7)
+    assert err.analytical == pytest.approx(2 * a.detach().numpy()[1, 0], rel=1e-12)
     assert "1 of 36 entries" in str(err) and "input element (1, 0)" in str(err)
 
 
@@ -234,7 +234,7 @@ def test_missing_or_wrong_broadcast_reduction():
             gradcheck(broadcast_add(wrong), [a, b])
         assert info.value.input_index == 1
     # A gradient in a shape that cannot be reduced to b's is refused where the engine meets it.
-    refused = r"backward raised ValueError: .* shape \(3, 2\) for an input of shape \(3,\)"
+    refused = r"backward raised RuntimeError: .* shape \(3, 2\) for an input of shape \(3,\)"
     with pytest.raises(GradcheckError, match=refused) as info:
         gradcheck(broadcast_add(lambda g: g.T), [a, b])
     assert info.value.check == "backward"
@@ -312,7 +312,7 @@ def test_input_mutated_in_place_by_forward():
         @staticmethod
         def forward(ctx, x):
             x *= 2.0  # writes into the caller's tensor
-            return x.copy()
+            return x.clone()
 
         @staticmethod
         def backward(ctx, g):
@@ -385,7 +385,8 @@ def test_grad_sharing_memory_is_found(monkeypatch):
     """The engine copies a gradient into .grad; an engine that stored the tensor it was handed
     would let ``a + b`` give a and b the same .grad array. The check must see that."""
 
-    def store_without_copy(self, g, create_graph):
+    def store_without_copy(self, g, create_graph, owned=False):
+        g = g if isinstance(g, Tensor) else Tensor._wrap(g)
         self.grad = g if self.grad is None else self.grad + g
 
     monkeypatch.setattr(Tensor, "_accumulate_grad", store_without_copy)

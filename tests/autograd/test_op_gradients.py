@@ -35,7 +35,8 @@ def test_op_gradients(case):
 
 def test_every_function_in_ops_has_a_case():
     """Adding an op to autograd/ops means adding a line to CASES (and naming it here)."""
-    assert sorted(COVERED_BY) == sorted(ag.ops.__all__)
+    functions = [n for n in ag.ops.__all__ if isinstance(getattr(ag.ops, n), type)]
+    assert sorted(COVERED_BY) == sorted(functions)
     ids = {c.name for c in CASES}
     assert {name: i for name, i in COVERED_BY.items() if i not in ids} == {}
 

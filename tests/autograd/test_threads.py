@@ -119,7 +119,7 @@ def make_trainer(kind: str, seed: int) -> tuple[Callable[[int], list[float]], nn
 
 
 def state(model: nn.Module) -> dict[str, np.ndarray]:
-    return {k: v.data.copy() for k, v in model.state_dict().items()}
+    return {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
 
 
 def test_two_models_trained_at_once_match_training_one_after_the_other():
