@@ -47,11 +47,12 @@ def run_backward(
     capture: dict[Any, int] = {}
     captured: list[Any] = []
     needed: set[Context] | None = None
+    runs: set[Context] = set()
     if inputs is not None:
         for i, x in enumerate(inputs):
             capture[(id(x.grad_fn), x._output_nr) if x.grad_fn is not None else id(x)] = i
         captured = [None] * len(inputs)
-        needed = _nodes_leading_to(roots, inputs)
+        needed, runs = _nodes_leading_to(roots, inputs)
 
     buffers: dict[Context, Any] = {}  # what has reached each waiting node: a gradient, or one per output
     heap: list[tuple[int, Context]] = []
@@ -79,6 +80,8 @@ def run_backward(
                 grads = _prepare_outputs(node, grads, capture, captured)
             else:
                 grads = (grads,)
+            if needed is not None and node not in runs:
+                continue  # reached only to capture its gradient: nothing below it leads to an input
             if node._saved is _FREED:
                 raise node.freed_error()
             if node._partials is not None:
@@ -201,9 +204,11 @@ def _recorded_again(node: Context, args: tuple[Any, ...]) -> tuple[Context]:
     return (out.grad_fn,)
 
 
-def _nodes_leading_to(roots: Sequence[Variable], inputs: Sequence[Variable]) -> set[Context]:
-    """The nodes on some path from a root to an input: ``grad`` runs only those, so that nodes
-    below the inputs neither run nor free what they saved, as in torch."""
+def _nodes_leading_to(roots: Sequence[Variable], inputs: Sequence[Variable]) -> tuple[set[Context], set[Context]]:
+    """The nodes a gradient must reach (those on a path from a root to an input, the inputs'
+    own nodes included), and of those the ones whose backward must run (an edge of theirs
+    leads to an input): ``grad`` runs only these, so that nodes below the inputs neither run
+    nor free what they saved, as in torch."""
     targets = {id(x.grad_fn) if x.grad_fn is not None else id(x) for x in inputs}
     leads: dict[int, bool] = {}
     nodes: dict[int, Context] = {}
@@ -213,12 +218,12 @@ def _nodes_leading_to(roots: Sequence[Variable], inputs: Sequence[Variable]) -> 
         node, done = stack.pop()
         key = id(node)
         if done:
-            found = key in targets
+            found = False
             for edge in node.edges():
                 if edge is None:
                     continue
                 t = edge[0]
-                found = found or (leads.get(id(t), False) if type(t) is Context else id(t) in targets)
+                found = found or id(t) in targets or (type(t) is Context and leads.get(id(t), False))
             leads[key] = found
             continue
         if key in leads or key in nodes:
@@ -228,7 +233,8 @@ def _nodes_leading_to(roots: Sequence[Variable], inputs: Sequence[Variable]) -> 
         for edge in node.edges():
             if edge is not None and type(edge[0]) is Context and id(edge[0]) not in nodes:
                 stack.append((edge[0], False))
-    return {nodes[k] for k, found in leads.items() if found}
+    runs = {nodes[k] for k, found in leads.items() if found}
+    return runs | {nodes[k] for k in nodes if k in targets}, runs
 
 
 def _prepare_outputs(node: Context, grads: Any, capture: dict[Any, int], captured: list[Any]) -> list[Any]:

@@ -367,7 +367,8 @@ class Function:
             out = _forward_of_users_function(cls, ctx, args, kwargs)
         if type(out) is tuple:
             return _record_outputs(ctx, out, args, out_cls, on_arrays)
-        if not on_arrays:
+        d = ctx.__dict__
+        if not on_arrays or (d and ("_non_differentiable" in d or "_dirty" in d)):
             return _record_outputs(ctx, (out,), args, out_cls, on_arrays)[0]
         result = out_cls._wrap(out, ctx, 0)
         if type(out) is np.ndarray and out.base is not None:
@@ -427,8 +428,12 @@ def _record_outputs(ctx: Context, out: tuple[Any, ...], args: tuple[Any, ...], o
     if len(out) > 1:
         rare = ctx._rare_fields()
         rare.output_meta = [(np.shape(o), getattr(o, "dtype", None)) for o in raw_out]
-    outputs = []
+    outputs: list[Any] = []
     for i, (o, data) in enumerate(zip(returned, raw_out)):
+        earlier = next((k for k in range(i) if returned[k] is o), None)
+        if earlier is not None:  # the same object returned twice is one output, as in torch
+            outputs.append(outputs[earlier])
+            continue
         if any(o is d_ for d_ in dirty):
             # An input changed in place: it takes this node's history, as after ``x.mul_(2)``.
             o._counter()[0] += 1
@@ -459,8 +464,13 @@ def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
                 root = a._data if a._data.base is None else a._data.base
                 if data.base is root:
                     vc = a._counter()
+                    # A second entry marks the counter as shared by a view and its base: 2 when
+                    # the base is a leaf that requires grad, whose views must not change in place.
+                    mark = 2 if a.grad_fn is None and a.requires_grad else 1
                     if len(vc) == 1:
-                        vc.append(1)  # a second entry marks the counter as shared by a view and its base
+                        vc.append(mark)
+                    elif mark == 2:
+                        vc[1] = 2
                     value._vc = vc
                     break
     return value

@@ -101,8 +101,11 @@ class Pow(Op):
                 nonzero = data_of(b) != 0
                 ga = g * np.where(nonzero, b * np.where(nonzero, a, 1.0) ** (b - 1), 0.0)
         if ctx.needs_input_grad[1]:
-            # d(a**b)/db = a**b log a; at a = 0 (with b > 0) the limit is 0, not 0 * -inf.
-            gb = g * (out * np.log(np.where(np.asarray(data_of(a)) != 0, a, 1.0)))
+            # d(a**b)/db = a**b log a. At a = 0 its limit is 0 for b >= 0 (not 0 * -inf) and
+            # -inf for b < 0 (IEEE's limit, as torch has it; not inf * 0).
+            base = np.asarray(data_of(a))
+            pole = (base == 0) & (np.asarray(data_of(b)) < 0)
+            gb = g * np.where(pole, -np.inf, out * np.log(np.where(base != 0, a, 1.0)))
         return ga, gb
 
 
