@@ -338,7 +338,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 def _check_indices(indices: Tensor, num: int, op: str, what: str) -> np.ndarray:
-    idx = np.asarray(indices.data)
+    idx = indices.detach().numpy()
     if idx.dtype.kind not in "iu":
         raise DtypeError(f"{op}: indices must be an integer tensor, got dtype {idx.dtype} (use .long())")
     if idx.size and (idx.min() < 0 or idx.max() >= num):
@@ -379,7 +379,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     if num_classes == -1:
         if t.numel() == 0:
             raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
-        num_classes = int(t.data.max()) + 1
+        num_classes = int(t.max()) + 1
     elif num_classes < 1:
         raise ValueError(f"one_hot: num_classes must be positive or -1, got {num_classes}")
     idx = _check_indices(t, num_classes, "one_hot", "classes")
@@ -531,7 +531,7 @@ def binary_cross_entropy(
     _check_reduction(reduction, "binary_cross_entropy")
     target = _as_tensor(target)
     _check_same_shape(input, target, "binary_cross_entropy")
-    p = input.data
+    p = input.detach().numpy()
     if p.size and not (np.min(p) >= 0 and np.max(p) <= 1):  # written so that nan fails too
         bad = p[~((p >= 0) & (p <= 1))].reshape(-1)[0]
         raise DomainError(f"binary_cross_entropy: input must hold probabilities in [0, 1], found {bad}")
@@ -593,7 +593,7 @@ def _class_indices(input: Tensor, target: Tensor, ignore_index: int | None, op: 
     if target.shape != expected:
         raise ShapeError(f"{op}: target shape {target.shape} does not fit input shape {input.shape}; "
                          f"class indices need shape {expected}")
-    t = target.data
+    t = target.detach().numpy()
     out_of_range = (t < 0) | (t >= classes)
     if ignore_index is not None:
         out_of_range &= t != ignore_index
@@ -755,7 +755,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, reduct
     """
     _check_reduction(reduction, "hinge_embedding_loss")
     target = _as_tensor(target)
-    y = target.data
+    y = target.detach().numpy()
     # NOTE: both terms apply to targets other than 1 and -1, as in torch's definition.
     margin_term = ag.where(y != 1, (margin - input).clamp(min=0.0), 0.0)
     self_term = ag.where(y != -1, input, 0.0)

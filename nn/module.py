@@ -312,7 +312,7 @@ class Module:
         target = np.dtype(dtype)
         for t in [*self.parameters(), *self.buffers()]:
             if t.dtype.kind == "f" and t.dtype != target:
-                t.data = t.data.astype(target)
+                t.data = t.data.to(target)
                 if t.grad is not None:
                     t.grad = t.grad.to(target)
         return self
