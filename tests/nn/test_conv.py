@@ -77,10 +77,10 @@ def test_conv1d_matches_numpy(groups, in_per_group, out_per_group, kernel, strid
         with pytest.raises(RuntimeError, match=rf"{reason}.*{length}"):
             conv(x_in)
         return
-    expected = np_conv1d(x, conv.weight.data, None if conv.bias is None else conv.bias.data, stride, pads, dilation,
-                         groups, padding_mode)
+    bias = None if conv.bias is None else conv.bias.detach().numpy()
+    expected = np_conv1d(x, conv.weight.detach().numpy(), bias, stride, pads, dilation, groups, padding_mode)
     got = conv(x_in)
-    np.testing.assert_allclose(got.data, expected if batched else expected[0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got.detach().numpy(), expected if batched else expected[0], rtol=1e-10, atol=1e-12)
     if padding == "same":
         assert got.shape[-1] == length
 
@@ -93,8 +93,9 @@ def test_padding_modes_match_numpy(padding_mode, padding):
     conv = nn.Conv1d(2, 3, 4, padding=padding, padding_mode=padding_mode).double()
     x = np.random.default_rng(7).standard_normal((2, 2, 5))
     pads = same_padding(4, 1) if padding == "same" else (padding, padding)
-    expected = np_conv1d(x, conv.weight.data, conv.bias.data, padding=pads, padding_mode=padding_mode)
-    np.testing.assert_allclose(conv(ag.tensor(x)).data, expected, rtol=1e-10, atol=1e-12)
+    w, b = conv.weight.detach().numpy(), conv.bias.detach().numpy()
+    expected = np_conv1d(x, w, b, padding=pads, padding_mode=padding_mode)
+    np.testing.assert_allclose(conv(ag.tensor(x)).detach().numpy(), expected, rtol=1e-10, atol=1e-12)
 
 
 def test_functional_conv1d_matches_numpy():
@@ -108,11 +109,11 @@ def test_functional_conv1d_matches_numpy():
         w = rng.standard_normal((6, 4 // kwargs.get("groups", 1), 3))
         got = nn.conv1d(ag.tensor(x), ag.tensor(w), ag.tensor(b), **kwargs)
         np_kwargs = {k: v for k, v in kwargs.items() if k != "padding"}
-        np.testing.assert_allclose(got.data, np_conv1d(x, w, b, padding=pads, **np_kwargs), rtol=1e-10)
+        np.testing.assert_allclose(got.detach().numpy(), np_conv1d(x, w, b, padding=pads, **np_kwargs), rtol=1e-10)
     # even kernel with 'same': the extra zero goes on the right, so the output keeps the length
     w_even = rng.standard_normal((3, 4, 4))
     got = nn.conv1d(ag.tensor(x), ag.tensor(w_even), padding="same")
-    np.testing.assert_allclose(got.data, np_conv1d(x, w_even, None, padding=(1, 2)), rtol=1e-10)
+    np.testing.assert_allclose(got.detach().numpy(), np_conv1d(x, w_even, None, padding=(1, 2)), rtol=1e-10)
     assert got.shape == (2, 3, 9)
 
 
@@ -121,13 +122,13 @@ def test_conv_is_translation_equivariant():
     ag.manual_seed(2)
     conv = nn.Conv1d(2, 3, 3, stride=2).double()
     x = np.random.default_rng(2).standard_normal((1, 2, 13))
-    full = conv(ag.tensor(x)).data
-    shifted = conv(ag.tensor(x[:, :, 2:])).data
+    full = conv(ag.tensor(x)).detach().numpy()
+    shifted = conv(ag.tensor(x[:, :, 2:])).detach().numpy()
     np.testing.assert_allclose(shifted, full[:, :, 1:], rtol=1e-12)
     # locality: an output depends only on the inputs under its window
     x2 = x.copy()
     x2[:, :, 12] += 1.0
-    np.testing.assert_array_equal(conv(ag.tensor(x2)).data[:, :, :5], full[:, :, :5])
+    np.testing.assert_array_equal(conv(ag.tensor(x2)).detach().numpy()[:, :, :5], full[:, :, :5])
 
 
 # --- gradients -----------------------------------------------------------------------------------
@@ -166,8 +167,8 @@ def test_parameters_shapes_and_initialisation():
     assert conv.weight.dtype == np.float32
     bound = 1.0 / math.sqrt(4 * 5)  # fan_in = in_channels / groups * kernel_size
     for p in conv.parameters():
-        assert np.abs(p.data).max() <= bound
-    w = conv.weight.data.ravel()
+        assert np.abs(p.detach().numpy()).max() <= bound
+    w = conv.weight.detach().numpy().ravel()
     assert abs(w.std() - bound / math.sqrt(3)) < 0.1 * bound
     assert w.min() < -0.9 * bound and w.max() > 0.9 * bound
     assert nn.Conv1d(2, 3, 1, bias=False).bias is None
@@ -239,10 +240,10 @@ def test_matches_torch():
     for kwargs in [dict(stride=2, padding=1, dilation=2, groups=2), dict(padding="same", padding_mode="reflect")]:
         ours = nn.Conv1d(4, 6, 3, **kwargs).double()
         theirs = torch.nn.Conv1d(4, 6, 3, **kwargs).double()
-        theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+        theirs.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in ours.state_dict().items()})
         x = rng.standard_normal((2, 4, 9))
         got, want = ours(ag.tensor(x)), theirs(torch.tensor(x))
-        np.testing.assert_allclose(got.data, want.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-10, atol=1e-12)
         got.sum().backward()
         want.sum().backward()
-        np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-10)

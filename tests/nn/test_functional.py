@@ -54,7 +54,7 @@ def test_erf_gradient_first_and_second_order(rng):
     assert ag.gradcheck(F.erf, [x])
     assert ag.gradgradcheck(F.erf, [x])
     (g,) = ag.grad(F.erf(x).sum(), [x])
-    np.testing.assert_allclose(g.numpy(), 2 / math.sqrt(math.pi) * np.exp(-(x.data**2)), rtol=1e-14)
+    np.testing.assert_allclose(g.numpy(), 2 / math.sqrt(math.pi) * np.exp(-(x.detach().numpy()**2)), rtol=1e-14)
 
 
 # --- activations -----------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def test_activation_gradients(name, rng):
 def test_gelu_derivative_is_phi_plus_x_times_density(rng):
     x = dtensor(rng.uniform(-4, 4, 9))
     (g,) = ag.grad(F.gelu(x).sum(), [x])
-    xv = x.data
+    xv = x.detach().numpy()
     expected = 0.5 * (1 + erf_ref(xv / math.sqrt(2))) + xv * np.exp(-(xv**2) / 2) / math.sqrt(2 * math.pi)
     np.testing.assert_allclose(g.numpy(), expected, rtol=1e-13)
 
@@ -120,8 +120,9 @@ def test_gelu_rejects_unknown_approximation():
 def test_softplus_is_stable_and_linear_past_threshold():
     x = ag.tensor([-1000.0, -50.0, 0.0, 50.0, 1000.0], dtype="float64", requires_grad=True)
     y = F.softplus(x)
-    assert np.all(np.isfinite(y.data))
-    np.testing.assert_allclose(y.data, [0.0, math.exp(-50.0), math.log(2.0), 50.0, 1000.0], rtol=1e-15, atol=0)
+    assert np.all(np.isfinite(y.detach().numpy()))
+    expected = [0.0, math.exp(-50.0), math.log(2.0), 50.0, 1000.0]
+    np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-15, atol=0)
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.0, math.exp(-50.0), 0.5, 1.0, 1.0], rtol=1e-12, atol=0)
     # beta * x above threshold is returned unchanged (the identity, as torch).
@@ -155,8 +156,9 @@ def test_leaky_relu_slope_below_zero_including_zero():
 def test_linear_values_and_gradients(rng):
     x, w = dtensor(rng.standard_normal((3, 4))), dtensor(rng.standard_normal((2, 4)))
     b = dtensor(rng.standard_normal(2))
-    np.testing.assert_allclose(F.linear(x, w, b).data, x.data @ w.data.T + b.data, rtol=1e-13)
-    np.testing.assert_allclose(F.linear(x, w).data, x.data @ w.data.T, rtol=1e-13)
+    xv, wv, bv = x.detach().numpy(), w.detach().numpy(), b.detach().numpy()
+    np.testing.assert_allclose(F.linear(x, w, b).detach().numpy(), xv @ wv.T + bv, rtol=1e-13)
+    np.testing.assert_allclose(F.linear(x, w).detach().numpy(), xv @ wv.T, rtol=1e-13)
     assert ag.gradcheck(F.linear, [x, w, b])
     assert ag.gradgradcheck(F.linear, [x, w, b])
 
@@ -192,7 +194,7 @@ def test_dropout_gradient_is_the_same_mask_scaled():
     x = dtensor(np.ones((4, 5)))
     y = F.dropout(x, p=0.5)
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), y.data)  # both 2 where kept, 0 where dropped
+    np.testing.assert_array_equal(x.grad.numpy(), y.detach().numpy())  # both 2 where kept, 0 where dropped
 
 
 def test_dropout_identity_when_not_training_or_p_zero_and_zero_at_p_one():
@@ -251,9 +253,9 @@ def layer_norm_ref(x, k, w=None, b=None, eps=1e-5):
 def test_layer_norm_values_and_gradients(rng):
     x = dtensor(rng.standard_normal((2, 3, 4)))
     w, b = dtensor(rng.standard_normal((3, 4))), dtensor(rng.standard_normal((3, 4)))
-    expected = layer_norm_ref(x.data, 2, w.data, b.data)
-    np.testing.assert_allclose(F.layer_norm(x, (3, 4), w, b).data, expected, rtol=1e-12)
-    np.testing.assert_allclose(F.layer_norm(x, 4).data, layer_norm_ref(x.data, 1), rtol=1e-12)
+    expected = layer_norm_ref(x.detach().numpy(), 2, w.detach().numpy(), b.detach().numpy())
+    np.testing.assert_allclose(F.layer_norm(x, (3, 4), w, b).detach().numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(F.layer_norm(x, 4).detach().numpy(), layer_norm_ref(x.detach().numpy(), 1), rtol=1e-12)
     small = dtensor(rng.standard_normal((2, 3)))
     ws, bs = dtensor(rng.standard_normal(3)), dtensor(rng.standard_normal(3))
     fn = lambda x, w, b: F.layer_norm(x, 3, w, b)
@@ -323,7 +325,7 @@ def test_embedding_lookup_and_gradient_accumulates_repeats(rng):
     w = dtensor(rng.standard_normal((5, 3)))
     idx = np.array([[0, 4, 4], [2, 0, 4]])
     out = F.embedding(ag.tensor(idx), w)
-    np.testing.assert_array_equal(out.data, w.data[idx])
+    np.testing.assert_array_equal(out.detach().numpy(), w.detach().numpy()[idx])
     out.sum().backward()
     np.testing.assert_array_equal(w.grad.numpy()[:, 0], np.bincount(idx.ravel(), minlength=5))
     assert ag.gradcheck(lambda w: F.embedding(ag.tensor(idx), w), [dtensor(rng.standard_normal((5, 2)))])
@@ -333,10 +335,10 @@ def test_embedding_padding_row_gets_no_gradient(rng):
     w = dtensor(rng.standard_normal((4, 2)))
     idx = ag.tensor([1, 2, 1, 3])
     out = F.embedding(idx, w, padding_idx=1)
-    np.testing.assert_array_equal(out.data, w.data[[1, 2, 1, 3]])  # still looked up
+    np.testing.assert_array_equal(out.detach().numpy(), w.detach().numpy()[[1, 2, 1, 3]])  # still looked up
     (out * out).sum().backward()
     np.testing.assert_array_equal(w.grad.numpy()[1], 0.0)
-    np.testing.assert_allclose(w.grad.numpy()[2], 2 * w.data[2])
+    np.testing.assert_allclose(w.grad.numpy()[2], 2 * w.detach().numpy()[2])
     F.embedding(idx, w, padding_idx=-3)  # negative counts from the end, as torch
 
 
@@ -414,13 +416,13 @@ def test_rnn_tanh_cell_is_the_cells_step_and_numpys(biases, rng):
     expected = np.tanh(x @ w_ih.T + (0 if b_ih is None else b_ih) + hx @ w_hh.T + (0 if b_hh is None else b_hh))
     as_t = lambda a: None if a is None else dtensor(a)
     got = F.rnn_tanh_cell(dtensor(x), dtensor(hx), dtensor(w_ih), dtensor(w_hh), as_t(b_ih), as_t(b_hh))
-    np.testing.assert_allclose(got.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-12, atol=1e-12)
 
     cell = nn.RNNCell(i, h, bias=True, dtype=ag.float64)
     with ag.no_grad():
         for name, value in (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih), ("bias_hh", b_hh)):
             getattr(cell, name).copy_(ag.tensor(np.zeros(h) if value is None else value))
-    np.testing.assert_allclose(cell(dtensor(x), dtensor(hx)).data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(cell(dtensor(x), dtensor(hx)).detach().numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_rnn_tanh_cell_refuses_a_bias_of_the_wrong_shape():

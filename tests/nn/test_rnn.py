@@ -87,7 +87,7 @@ def make_cell(mode, *args, **kwargs):
 
 
 def numpy_params(module):
-    return {name: p.data.astype(np.float64) for name, p in module.named_parameters()}
+    return {name: p.detach().numpy().astype(np.float64) for name, p in module.named_parameters()}
 
 
 def run_layer(module, x, hx):
@@ -126,10 +126,11 @@ def test_cell_matches_numpy(mode, bias, batched, given_state, batch, features, h
     if mode == "LSTM":
         expected_h, expected_c = expected
         got_h, got_c = got
-        np.testing.assert_allclose(got_c.data, expected_c if batched else expected_c[0], rtol=1e-10, atol=1e-12)
+        expected_c = expected_c if batched else expected_c[0]
+        np.testing.assert_allclose(got_c.detach().numpy(), expected_c, rtol=1e-10, atol=1e-12)
     else:
         expected_h, got_h = expected, got
-    np.testing.assert_allclose(got_h.data, expected_h if batched else expected_h[0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got_h.detach().numpy(), expected_h if batched else expected_h[0], rtol=1e-10, atol=1e-12)
 
 
 # --- layers: values over generated configurations -------------------------------------------------
@@ -178,10 +179,10 @@ def test_layer_matches_numpy(mode, length, batch, num_layers, bidirectional, bat
     if batched:
         expected_shape = (n, length, dirs * hidden) if batch_first else (length, n, dirs * hidden)
     assert got[0].shape == expected_shape
-    np.testing.assert_allclose(got[0].data, out_ref, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(got[1].data, h_ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got[0].detach().numpy(), out_ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got[1].detach().numpy(), h_ref, rtol=1e-10, atol=1e-12)
     if mode == "LSTM":
-        np.testing.assert_allclose(got[2].data, c_ref, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(got[2].detach().numpy(), c_ref, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -192,7 +193,7 @@ def test_unbatched_is_batch_of_one(mode):
     single = run_layer(layer, x, None)
     batch = run_layer(layer, x.unsqueeze(1), None)
     for a, b in zip(single, batch):  # output (L, D*H) and final states (layers*D, H): batch dim 1 removed
-        np.testing.assert_allclose(a.data, b.data[:, 0])
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy()[:, 0])
 
 
 def test_final_state_is_last_output_of_each_direction():
@@ -200,8 +201,8 @@ def test_final_state_is_last_output_of_each_direction():
     rnn = nn.GRU(2, 3, bidirectional=True)
     out, h_n = rnn(ag.randn(5, 2, 2))
     # The forward direction ends at the last step, the backward one at the first.
-    np.testing.assert_array_equal(h_n.data[0], out.data[-1, :, :3])
-    np.testing.assert_array_equal(h_n.data[1], out.data[0, :, 3:])
+    np.testing.assert_array_equal(h_n.detach().numpy()[0], out.detach().numpy()[-1, :, :3])
+    np.testing.assert_array_equal(h_n.detach().numpy()[1], out.detach().numpy()[0, :, 3:])
 
 
 # --- the Elman network of the lectures --------------------------------------------------------
@@ -217,20 +218,20 @@ def test_elman_rnn_is_rnn_plus_output_projection():
     states, _ = rnn(ag.tensor(x))
     probs = (states @ w_o.T).softmax(dim=-1)
 
-    w_s, w_x = rnn.weight_hh_l0.data, rnn.weight_ih_l0.data
+    w_s, w_x = rnn.weight_hh_l0.detach().numpy(), rnn.weight_ih_l0.detach().numpy()
     s = np.zeros(hidden)
     for t in range(length):
         s = np.tanh(w_s @ s + w_x @ x[t, 0])
-        logits = w_o.data @ s
+        logits = w_o.detach().numpy() @ s
         p = np.exp(logits - logits.max())
-        np.testing.assert_allclose(probs.data[t, 0], p / p.sum(), rtol=1e-10)
+        np.testing.assert_allclose(probs.detach().numpy()[t, 0], p / p.sum(), rtol=1e-10)
 
     # and it trains: the gradient of a log-likelihood reaches every weight
     targets = rng.integers(0, vocab, length)
     loss = -probs[np.arange(length), 0, targets].log().sum()
     loss.backward()
     for p in (rnn.weight_hh_l0, rnn.weight_ih_l0, w_o):
-        assert p.grad is not None and np.abs(p.grad.data).sum() > 0
+        assert p.grad is not None and np.abs(p.grad.numpy()).sum() > 0
 
 
 # --- gradients --------------------------------------------------------------------------------
@@ -311,8 +312,8 @@ def test_long_unroll_backpropagates_without_recursion_error():
         grad_w_hh += d_pre.T @ hs[t]
         grad_w_ih += d_pre.T @ x[t]
         carry = d_pre @ w_hh
-    np.testing.assert_allclose(rnn.weight_hh_l0.grad.data, grad_w_hh, rtol=1e-8, atol=1e-10)
-    np.testing.assert_allclose(rnn.weight_ih_l0.grad.data, grad_w_ih, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(rnn.weight_hh_l0.grad.numpy(), grad_w_hh, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(rnn.weight_ih_l0.grad.numpy(), grad_w_ih, rtol=1e-8, atol=1e-10)
 
 
 # --- parameters: torch's names, shapes, order and initialisation ---------------------------------
@@ -358,14 +359,14 @@ def test_initialisation_is_uniform_within_one_over_sqrt_hidden(mode):
     hidden = 16
     layer = make_layer(mode, 8, hidden, num_layers=2)
     bound = 1.0 / math.sqrt(hidden)
-    values = np.concatenate([p.data.ravel() for p in layer.parameters()])
+    values = np.concatenate([p.detach().numpy().ravel() for p in layer.parameters()])
     assert all(p.dtype == np.float32 for p in layer.parameters())
     assert values.min() >= -bound and values.max() <= bound
     # U(-b, b) has standard deviation b / sqrt(3) and fills the interval
     assert abs(values.std() - bound / math.sqrt(3)) < 0.05 * bound
     assert values.min() < -0.95 * bound and values.max() > 0.95 * bound
     cell = make_cell(mode, 8, hidden)
-    cell_values = np.concatenate([p.data.ravel() for p in cell.parameters()])
+    cell_values = np.concatenate([p.detach().numpy().ravel() for p in cell.parameters()])
     assert cell_values.min() >= -bound and cell_values.max() <= bound
 
 
@@ -376,8 +377,8 @@ def test_initialisation_follows_manual_seed():
     b = nn.LSTM(3, 4, num_layers=2)
     c = nn.LSTM(3, 4, num_layers=2)
     for (_, p), (_, q), (_, r) in zip(a.named_parameters(), b.named_parameters(), c.named_parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
-        assert not np.array_equal(q.data, r.data)
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+        assert not np.array_equal(q.detach().numpy(), r.detach().numpy())
 
 
 def test_state_dict_round_trip_gives_same_outputs():
@@ -386,7 +387,7 @@ def test_state_dict_round_trip_gives_same_outputs():
     b = nn.GRU(3, 4, num_layers=2, bidirectional=True)
     b.load_state_dict(a.state_dict())
     x = ag.randn(5, 2, 3)
-    np.testing.assert_array_equal(a(x)[0].data, b(x)[0].data)
+    np.testing.assert_array_equal(a(x)[0].detach().numpy(), b(x)[0].detach().numpy())
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -425,12 +426,12 @@ def test_dropout_masks_between_layers_in_training(mode):
     ag.manual_seed(99)
     masks = [(ag.generator().random((4, 2, 6)) >= 0.4) / 0.6 for _ in range(2)]
     expected, _, _ = np_layers(mode, numpy_params(layer), x, zeros, zeros, 3, True, mask=masks)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10, atol=1e-12)
     no_dropout, _, _ = np_layers(mode, numpy_params(layer), x, zeros, zeros, 3, True)
-    assert not np.allclose(out.data, no_dropout)
+    assert not np.allclose(out.detach().numpy(), no_dropout)
 
     layer.eval()
-    np.testing.assert_allclose(layer(ag.tensor(x))[0].data, no_dropout, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer(ag.tensor(x))[0].detach().numpy(), no_dropout, rtol=1e-10, atol=1e-12)
 
 
 def test_dropout_one_cuts_the_lower_layers_off():
@@ -440,9 +441,10 @@ def test_dropout_one_cuts_the_lower_layers_off():
     out, _ = rnn(x)
     out.sum().backward()
     zeros = np.zeros((2, 2, 3))
-    expected, _, _ = np_layers("RNN_TANH", numpy_params(rnn), x.data, zeros, zeros, 2, False, mask=[np.zeros(1)])
-    np.testing.assert_allclose(out.data, expected, rtol=1e-5, atol=1e-6)
-    np.testing.assert_array_equal(x.grad.data, 0.0)
+    x_values = x.detach().numpy()
+    expected, _, _ = np_layers("RNN_TANH", numpy_params(rnn), x_values, zeros, zeros, 2, False, mask=[np.zeros(1)])
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(x.grad.numpy(), 0.0)
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.5, True, "0.5", None])
@@ -535,16 +537,16 @@ def test_matches_torch(mode):
     else:
         theirs = getattr(torch.nn, mode)(3, 4, **kwargs)
     theirs = theirs.double()
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(16).standard_normal((2, 5, 3))
     xt = torch.tensor(x, requires_grad=True)
     got = run_layer(ours, ag.tensor(x, requires_grad=True), None)
     out, h = theirs(xt)
     want = (out, *h) if isinstance(h, tuple) else (out, h)
     for a, b in zip(got, want):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
     sum(g.sum() for g in got).backward()
     sum(w.sum() for w in want).backward()
     for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert name == tname
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-9, atol=1e-11)
