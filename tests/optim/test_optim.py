@@ -576,7 +576,7 @@ def test_gradient_of_the_wrong_shape():
         p.grad = ag.zeros(3, 2)  # refused when assigned, as in torch
     # Replacing .data after the gradient was set is still caught by the step.
     p.grad = ag.zeros(2, 3)
-    p.data = np.zeros((3, 2), dtype=np.float32)
+    p.data = ag.zeros(3, 2)
     with pytest.raises(RuntimeError, match=r"shape \(3, 2\) has a gradient of shape \(2, 3\)"):
         optim.SGD([p], lr=0.1).step()
 
