@@ -100,7 +100,7 @@ def test_gradients_for_inputs_that_need_none_are_not_checked():
     with ag.detect_anomaly(), np.errstate(invalid="ignore"):
         (ag.dot(c, x) * 0).backward()
         _ScaledByConstant.apply(c, x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0])
     c.requires_grad_()  # now the NaN is a gradient someone gets
     with ag.detect_anomaly(), pytest.raises(ag.AnomalyError, match=r"_ScaledByConstantBackward.*NaN for its input 0"):
         _ScaledByConstant.apply(c, x).sum().backward()

@@ -855,7 +855,7 @@ def _build_graph():
     h.register_hook(lambda g: g * 1.0)
     v, i = h.max(0)
     loss = (h * h).sum() + x.softmax(0).logsumexp(0) + v + ag.cat([h[:2], x[i:]]).prod() + h.sigmoid().mean()
-    return loss, [weakref.ref(loss.grad_fn), weakref.ref(h), weakref.ref(h.data)]
+    return loss, [weakref.ref(loss.grad_fn), weakref.ref(h), weakref.ref(h.detach().numpy())]
 
 
 @pytest.mark.parametrize("run_backward", [False, True])
