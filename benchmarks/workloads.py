@@ -242,7 +242,7 @@ def torch_mlp_step_factory(weights: list[np.ndarray], x: np.ndarray, y: np.ndarr
 def bench_mlp_step(repeat: int) -> list[dict[str, Any]]:
     x, y = mlp_data()
     model = engine_mlp()
-    weights = [p.data.copy() for p in model.parameters()]
+    weights = [p.detach().numpy().copy() for p in model.parameters()]
     impls = [("NumPy by hand", numpy_mlp_step_factory(weights, x, y)), ("ndgrad", engine_mlp_step_factory(model, x, y))]
     if torch is not None:
         impls.append(("torch eager", torch_mlp_step_factory(weights, x, y)))
@@ -257,7 +257,7 @@ def bench_adam_step(repeat: int) -> list[dict[str, Any]]:
     column is then the sum of its parameters, so an update that differs shows there."""
     model = engine_mlp()
     rng = np.random.default_rng(1)
-    weights = [p.data.copy() for p in model.parameters()]
+    weights = [p.detach().numpy().copy() for p in model.parameters()]
     grads = [rng.normal(0, 1e-2, w.shape).astype(np.float32) for w in weights]
     for p, g in zip(model.parameters(), grads):
         p.grad = ag.tensor(g)
@@ -265,7 +265,7 @@ def bench_adam_step(repeat: int) -> list[dict[str, Any]]:
     reference = NumpyAdam([w.copy() for w in weights])
     impls: list[tuple[str, Any, Any]] = [
         ("NumPy by hand", lambda: reference.step(grads), lambda: reference.params),
-        ("ndgrad", opt.step, lambda: [p.data for p in model.parameters()]),
+        ("ndgrad", opt.step, lambda: [p.detach().numpy() for p in model.parameters()]),
     ]
     if torch is not None:
         params = [torch.tensor(w, requires_grad=True) for w in weights]
@@ -326,7 +326,7 @@ def bench_rnn_step(repeat: int) -> list[dict[str, Any]]:
     x, targets = rnn_data()
     rnn, head = engine_rnn()
     named = [*rnn.named_parameters(), *(("out." + n, p) for n, p in head.named_parameters())]
-    weights = {k: v.data.copy() for k, v in named}
+    weights = {k: v.detach().numpy().copy() for k, v in named}
     xt, tt = ag.tensor(x), ag.tensor(targets)
 
     def engine_layer_factory() -> Any:
@@ -449,7 +449,7 @@ def rss_bytes() -> int:
 def bench_memory_one(impl: str) -> dict[str, Any]:
     x, y = mlp_data()
     model = engine_mlp()
-    weights = [p.data.copy() for p in model.parameters()]
+    weights = [p.detach().numpy().copy() for p in model.parameters()]
     step = numpy_mlp_step_factory(weights, x, y) if impl == "numpy" else engine_mlp_step_factory(model, x, y)
     del weights
     baseline = rss_bytes()
