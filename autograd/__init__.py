@@ -7,7 +7,7 @@ backward, as ``Function`` subclasses), ``engine.py`` (the backward walk).
 
 import numpy as np
 
-from . import functional
+from . import functional, ops
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .creation import (
     Generator,
@@ -48,7 +48,6 @@ from .creation import (
     zeros_like,
 )
 from .device import DeviceError, cuda, device, get_default_device, set_default_device
-from . import ops
 from .engine import backward, grad
 from .function import Context, Function, Op
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -142,7 +141,8 @@ all = Tensor.all  # noqa: A001
 any = Tensor.any  # noqa: A001
 
 __all__ = [
-    "AnomalyError", "Context", "Function", "Op", "GradcheckError", "RemovableHandle", "Scalar", "Tensor", "ValuesIndices",
+    "AnomalyError", "Context", "Function", "GradcheckError", "Op", "RemovableHandle", "Scalar", "Tensor",
+    "ValuesIndices",
     "abs", "add", "all", "amax", "amin", "any", "arange", "argmax", "argmin", "bool_", "cat", "chunk", "clamp", "clip",
     "clone", "cos", "cuda", "detach", "detect_anomaly", "device", "div", "dot", "draw_graph", "draw_text",
     "enable_grad", "eq", "exp", "eye", "flatten", "float16", "float32", "float64", "from_numpy", "full", "full_like",

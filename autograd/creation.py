@@ -9,15 +9,15 @@ draws from the default generator, which ``manual_seed`` seeds, unless given ``ge
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
 
 from . import shapes
 from .device import CPU, check_device
+from .dtypes import as_array, to_dtype
 from .shapes import broadcast_error
-from .tensor import Tensor, _shape_arg, as_array, to_dtype
+from .tensor import Tensor, _shape_arg
 
 # What torch seeds a new Generator with, so that two fresh generators draw the same numbers.
 DEFAULT_SEED = 67280421310721
@@ -155,11 +155,6 @@ def set_default_dtype(dtype: Any) -> None:
     if resolved is None or resolved.kind != "f":
         raise TypeError(f"set_default_dtype: only floating-point dtypes can be the default, got {dtype!r}")
     shapes.set_default_float(resolved)
-    # NOTE: tensor.py and render/graph.py bound DEFAULT_FLOAT at import; until they read
-    # shapes.DEFAULT_FLOAT at call time, their copies are rebound here (through sys.modules:
-    # the package's attribute ``tensor`` is the factory, not the module).
-    for module in ("tensor", "render.graph"):
-        sys.modules[f"{__package__}.{module}"].DEFAULT_FLOAT = resolved
 
 
 def get_default_dtype() -> np.dtype:

@@ -65,7 +65,8 @@ class Context:
     """
 
     __slots__ = (
-        "__dict__", "__weakref__", "_out_cls", "_partials", "_rare", "_saved", "_seq", "function", "needs_input_grad", "next_edges",
+        "__dict__", "__weakref__", "_out_cls", "_partials", "_rare", "_saved", "_seq", "function",
+        "needs_input_grad", "next_edges",
     )
     function: type[Function]
     needs_input_grad: tuple[bool, ...]

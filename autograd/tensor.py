@@ -9,49 +9,30 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import engine, ops
+from . import engine, ops, shapes
 from .device import CPU, split_to_args
+from .dtypes import (
+    _floating,
+    _foreign_error,
+    _integer_grad_error,
+    _is_real,
+    _operand,
+    _pair,
+    _promoted,
+    _require_floating,
+    as_array,
+    to_dtype,
+)
 from .engine import run_backward
 from .formatting import LINEWIDTH, format_array
 from .function import Context
-from .grad_mode import _state
+from .indexing import _index
+from .inplace import InPlace
 from .numpy_api import array_function, array_ufunc
-from .shapes import DEFAULT_FLOAT, normalize_dim, normalize_dims, numel, result_dtype
+from .shapes import normalize_dim, normalize_dims, numel
 from .variable import Variable, data_of
 
 _new = object.__new__
-
-
-def to_dtype(dtype: Any) -> np.dtype | None:
-    """Accept NumPy dtypes, their names and Python types: ``float`` is float64 and ``int``
-    int64, as in torch (only data without a dtype defaults to float32)."""
-    if dtype is None:
-        return None
-    if dtype is int:
-        return np.dtype(np.int64)
-    try:
-        result = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{dtype!r} is not a dtype (use e.g. autograd.float32, 'float64' or np.int64)") from None
-    if result.kind not in "biuf":
-        raise TypeError(f"a tensor cannot have dtype {result} ({dtype!r}): bool, integer and floating-point ones only")
-    return result
-
-
-def as_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """NumPy array for ``data``: Python floats become float32, NumPy arrays keep their dtype."""
-    if isinstance(data, Variable):
-        data = data._data
-    dtype = to_dtype(dtype)
-    if isinstance(data, (np.ndarray, np.generic)):
-        arr = np.array(data, dtype=dtype)
-    else:
-        arr = np.array(data, dtype=dtype)
-        if dtype is None and arr.dtype == np.float64:
-            arr = arr.astype(DEFAULT_FLOAT)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"cannot make a tensor of dtype {arr.dtype} from {type(data).__name__}; numbers only")
-    return arr
 
 
 class ValuesIndices(NamedTuple):
@@ -72,7 +53,7 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor(Variable):
+class Tensor(InPlace, Variable):
     """An n-dimensional array that records the operations applied to it.
 
     ``Tensor(data, requires_grad=False, dtype=None)`` copies ``data``. Python floats give
@@ -293,11 +274,11 @@ class Tensor(Variable):
             body = "[]"
             if self.ndim != 1:
                 suffixes.append(f"size={self.shape}")
-            if self.dtype != DEFAULT_FLOAT:
+            if self.dtype != shapes.DEFAULT_FLOAT:
                 suffixes.append(f"dtype={self.dtype}")
         else:
             body = format_array(self._data)
-            if self.dtype not in (DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(np.bool_)):
+            if self.dtype not in (shapes.DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(np.bool_)):
                 suffixes.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
             suffixes.append(f"grad_fn={self.grad_fn!r}")
@@ -848,132 +829,10 @@ class Tensor(Variable):
         n = self.shape[normalize_dim(dim, self.ndim, "chunk")]
         return self.split(max(-(-n // chunks), 1), dim)
 
+
     # --- indexing ------------------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, _index(index, self.shape))
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        index = _index(index, self.shape)
-        if self._records_inplace("__setitem__", value):
-            self._become(ops.SetItem.apply(self, _operand(value), index), "__setitem__")
-        else:
-            try:
-                self._data[index] = data_of(value)
-            except (ValueError, IndexError) as e:
-                raise type(e)(f"__setitem__ on a tensor of shape {self.shape}: {e}") from None
-            self._bump()
-
-    # --- in-place ops ---------------------------------------------------------------
-    def _records_inplace(self, op: str, *others: Any) -> bool:
-        """Whether an in-place op must be recorded; refuses to modify a leaf that requires grad
-        or memory that cannot be written (a broadcast view made by expand)."""
-        for other in others:
-            if not _is_real(other):
-                raise _foreign_error(other, f"{op} on a tensor of shape {self.shape}: ")
-        if not self._data.flags.writeable:
-            raise RuntimeError(
-                f"{op}: this tensor of shape {self.shape} is read-only (a broadcast view, made by expand, "
-                "whose elements share memory); clone() it before changing it in place"
-            )
-        if not _state.enabled or self.dtype.kind != "f":  # integers and bools carry no gradient
-            return False
-        vc = self._vc
-        if (vc is not None and len(vc) > 1 and vc[1] == 2 and self.grad_fn is None and not self.requires_grad
-                and self._data.base is not None):  # a view; detach() of the leaf itself may change it, as in torch
-            raise RuntimeError(
-                f"{op}: in-place change of a tensor of shape {self.shape} that views a leaf tensor which "
-                "requires grad (a view made under no_grad); change the leaf under autograd.no_grad(), or clone()"
-            )
-        if self.requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                f"{op}: in-place change of a leaf tensor of shape {self.shape} that requires grad; "
-                "do parameter updates under autograd.no_grad()"
-            )
-        recorded = self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
-        if recorded and self._vc is not None and len(self._vc) > 1:
-            # NOTE: the view's or the base's recorded history would not see this change, and
-            # their gradients would be silently wrong; torch rewrites that history, we refuse.
-            raise RuntimeError(
-                f"{op}: in-place change, while recording a graph, of a tensor of shape {self.shape} that "
-                "shares memory with another (a view made by indexing, reshape, transpose or expand, or "
-                "the tensor it views). Use the out-of-place op, or clone() the tensor first."
-            )
-        return recorded
-
-    def _bump(self) -> None:
-        # Without a counter nobody saved this tensor or shares its memory: nothing to tell.
-        if self._vc is not None:
-            self._vc[0] += 1
-
-    def _become(self, result: Tensor, op: str) -> Tensor:
-        """Make this tensor ``result``: its values written in place, its history taken over."""
-        if result.shape != self.shape:
-            raise ValueError(f"{op}: the result has shape {result.shape} and cannot be written in place into a "
-                             f"tensor of shape {self.shape}")
-        self._data[...] = result._data
-        self._bump()
-        old = self.grad_fn
-        if old is not None and old.retained().get(self._output_nr) is not None:
-            # retain_grad follows the tensor to its new value, whose gradient it then keeps.
-            ref = old.forget_retained(self._output_nr)
-            if result.grad_fn is not None:
-                result.grad_fn.retain(result._output_nr, ref)
-        self.grad_fn, self._output_nr, self.requires_grad = result.grad_fn, result._output_nr, result.requires_grad
-        return self
-
-    def _inplace(self, op: str, fn: Any, ufunc: Any, other: Any) -> Tensor:
-        if self._records_inplace(op, other):
-            # The op reads a snapshot of this tensor, so whatever it saves for backward (mul_
-            # and div_ save their first input) is not the memory about to be overwritten.
-            before = Tensor._wrap(self._data.copy(), self.grad_fn, self._output_nr)
-            before.requires_grad = self.requires_grad
-            return self._become(fn.apply(before, _operand(other)), op)
-        try:
-            ufunc(self._data, data_of(other), out=self._data, casting="same_kind")
-        except (ValueError, TypeError) as e:
-            kind = TypeError if isinstance(e, TypeError) else ValueError  # not NumPy's UFunc*Error subclasses
-            raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype {self.dtype} "
-                          f"with {_describe(other)} in place: {e}") from None
-        self._bump()
-        return self
-
-    def add_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        return self._inplace("add_", ops.Add, np.add, other if alpha == 1 else other * alpha)
-
-    def sub_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        return self._inplace("sub_", ops.Sub, np.subtract, other if alpha == 1 else other * alpha)
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._inplace("mul_", ops.Mul, np.multiply, other)
-
-    def div_(self, other: Any) -> Tensor:
-        return self._inplace("div_", ops.Div, np.true_divide, other)
-
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
-    __itruediv__ = div_
-
-    def fill_(self, value: Any) -> Tensor:
-        if self._records_inplace("fill_", value):
-            return self._become(ops.Fill.apply(self, data_of(value)), "fill_")
-        self._data.fill(data_of(value))
-        self._bump()
-        return self
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
-
-    def copy_(self, src: Any) -> Tensor:
-        if self._records_inplace("copy_", src):
-            return self._become(ops.CopyFrom.apply(self, _operand(src)), "copy_")
-        try:
-            self._data[...] = data_of(src)
-        except ValueError:
-            shape = np.shape(data_of(src))
-            raise ValueError(f"copy_: source of shape {shape} does not broadcast to {self.shape}") from None
-        self._bump()
-        return self
 
 
 def _root(x: Tensor, n: float) -> Tensor:
@@ -990,107 +849,8 @@ def _root(x: Tensor, n: float) -> Tensor:
     return (safe.sqrt() if n == 2 else safe ** (1.0 / n)).where(nonzero, 0.0)
 
 
-def _integer_grad_error(dtype: np.dtype) -> TypeError:
-    return TypeError(f"only floating-point tensors can require grad, this one has dtype {dtype}")
-
-
-def _operand(x: Any) -> Any:
-    # Lists would reach NumPy as float64; treat them like tensor(list) (float32) instead.
-    return Tensor(x) if type(x) in (list, tuple) else x
-
-
-def _pair(a: Tensor, b: Any, floating: bool = False) -> Any:
-    """``a`` and its operand ``b``, cast to the dtype torch gives their result (see
-    ``result_dtype``); ``floating`` for division. The early returns are the common cases in
-    which NumPy already gives that dtype: no cast, and only a type check or two."""
-    try:
-        dtype = a._data.dtype
-    except AttributeError:  # a functional form given a number or an array first: ag.maximum(0, t)
-        return _promoted((a, b), floating)
-    kind = type(b)
-    if kind is float:
-        if dtype.kind == "f":
-            return a, b
-    elif kind is int:
-        if not floating or dtype.kind == "f":
-            return a, b
-    elif isinstance(b, Tensor):
-        if b._data.dtype is dtype and (not floating or dtype.kind == "f"):
-            return a, b
-    elif kind is np.ndarray and (b.dtype is dtype or b.dtype.kind == "b") and (not floating or dtype.kind == "f"):
-        return a, b
-    return _promoted((a, b), floating)
-
-
-def _promoted(operands: Sequence[Any], floating: bool = False) -> list[Any]:
-    """``operands`` of one op, cast so that NumPy computes the dtype torch gives its result.
-
-    Python scalars stay as they are (NumPy treats them as weak, as torch does) and NumPy scalars
-    become Python ones, so that a float32 tensor + np.float64(1) stays float32. Only operands of
-    another kind than the result, or wider, are cast (tensors differentiably, arrays as constants):
-    a narrower float is widened by NumPy itself, with no extra node in the graph."""
-    values = [
-        Tensor(x) if type(x) in (list, tuple) else x.item() if isinstance(x, np.generic) else x for x in operands
-    ]
-    for x in values:
-        if not _is_real(x):
-            shapes = [tuple(v.shape) for v in values if isinstance(v, (Tensor, np.ndarray))]
-            raise _foreign_error(x, f"operands of shapes {shapes}: ")
-    dtype = result_dtype(*values, floating=floating)
-    if dtype is None:
-        return values
-    for i, x in enumerate(values):
-        if isinstance(x, (Tensor, np.ndarray)):
-            own = x.dtype
-            if own != dtype and (own.kind != dtype.kind or own.itemsize > dtype.itemsize):
-                values[i] = x.to(dtype) if isinstance(x, Tensor) else x.astype(dtype)
-    return values
-
-
-def _floating(t: Tensor) -> Tensor:
-    """``t`` as the input of an op defined on floats only: bool and integer tensors become float32."""
-    try:
-        if t._data.dtype.kind == "f":
-            return t
-    except AttributeError:  # not a tensor (ag.exp(2.0)): the op itself says what it needs
-        return t
-    return t.to(DEFAULT_FLOAT)
-
-
-def _require_floating(t: Tensor, op: str) -> None:
-    """Refuse, as torch does, to guess the dtype of a statistic (mean, var, norm) of integers."""
-    if t.dtype.kind != "f":
-        raise TypeError(
-            f"{op}() needs a floating-point tensor, got dtype {t.dtype}; convert it first, e.g. .float().{op}()"
-        )
-
-
 def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _is_real(x: Any) -> bool:
-    """Whether an operand is one a tensor could hold: not a complex number, a string or an object,
-    which are refused where they enter an op (NumPy would make a complex or object result, or fail
-    with a message of its own). None passes: an op that takes it (clamp) says what it means."""
-    if x is None or isinstance(x, (Variable, bool, int, float)):
-        return True
-    if type(x) in (list, tuple):
-        try:
-            x = np.asarray(x)
-        except ValueError:  # ragged: the op says what is wrong with it
-            return True
-    return isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "biuf"
-
-
-def _foreign_error(x: Any, context: str) -> TypeError:
-    return TypeError(f"{context}tensors hold bool, integer and floating-point numbers only, not {_describe(x)}")
-
-
-def _describe(x: Any) -> str:
-    if isinstance(x, (Tensor, np.ndarray)):
-        return f"shape {tuple(x.shape)} and dtype {x.dtype}"
-    return f"{type(x).__name__} {x!r}"
 
 
 def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -1105,60 +865,6 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
                     raise TypeError(f"sizes must be ints, got {shape}")
             return tuple(int(r) for r in shape)
     return shape
-
-
-def _index(index: Any, shape: tuple[int, ...]) -> Any:
-    """Index with tensors and lists turned into arrays, checked against ``shape``."""
-    items = index if type(index) is tuple else (index,)
-    converted = []
-    for item in items:
-        if isinstance(item, Tensor):
-            item = item._data
-        elif isinstance(item, list):
-            item = np.asarray(item) if item else np.zeros(0, dtype=np.int64)
-        if isinstance(item, np.ndarray) and item.dtype.kind not in "biu":
-            raise IndexError(f"tensors used as indices must be integer or bool, got dtype {item.dtype}")
-        converted.append(item)
-    _check_index(converted, shape)
-    return tuple(converted) if type(index) is tuple else converted[0]
-
-
-def _check_index(items: list[Any], shape: tuple[int, ...]) -> None:
-    """Name the offending index and dim, where NumPy would say less."""
-    consumed = sum(
-        (i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1)
-        for i in items
-        if i is not None and i is not Ellipsis
-    )
-    if consumed > len(shape):
-        raise IndexError(f"too many indices ({consumed}) for a tensor of shape {shape}")
-    dim = 0
-    for pos, item in enumerate(items):
-        if item is Ellipsis:
-            dim = len(shape) - sum(
-                (i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1)
-                for i in items[pos + 1 :]
-                if i is not None and i is not Ellipsis
-            )
-            continue
-        if item is None:
-            continue
-        if isinstance(item, np.ndarray) and item.dtype == np.bool_:
-            expected = shape[dim : dim + item.ndim]
-            if item.shape != expected:
-                raise IndexError(
-                    f"boolean mask of shape {item.shape} does not match the tensor's shape {shape} at dims "
-                    f"{dim}..{dim + item.ndim - 1} (sizes {expected})"
-                )
-            dim += item.ndim
-            continue
-        if (isinstance(item, (int, np.integer)) and not isinstance(item, bool)) or isinstance(item, np.ndarray):
-            n = shape[dim]
-            bad = np.asarray(item)
-            if bad.size and (bad.max() >= n or bad.min() < -n):
-                culprit = int(bad.max()) if bad.max() >= n else int(bad.min())
-                raise IndexError(f"index {culprit} is out of range for dim {dim} of size {n} (tensor shape {shape})")
-        dim += 1
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002

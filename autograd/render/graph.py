@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import shapes
 from ..function import Context, Variable
 from ..scalar import Scalar
-from ..tensor import DEFAULT_FLOAT
 
 SMALL = 16  # tensors with at most this many elements show their values; larger ones their range
 
@@ -333,7 +333,7 @@ def _named(params: Any) -> Iterable[tuple[str, Variable]]:
 
 def format_shape(shape: Sequence[int], dtype: Any) -> str:
     text = str(tuple(shape))
-    if dtype is not None and np.dtype(dtype) != DEFAULT_FLOAT:
+    if dtype is not None and np.dtype(dtype) != shapes.DEFAULT_FLOAT:
         text += f" {np.dtype(dtype).name}"
     return text
 

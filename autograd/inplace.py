@@ -1,0 +1,150 @@
+"""In-place ops and version tracking: ``add_``, ``copy_``, ``x[i] = v`` and friends.
+
+An in-place op on a tensor that is part of a recorded graph is recorded as its out-of-place
+op, whose result the tensor then becomes (its values written into its memory, its history
+taken over). Every change bumps the tensor's version counter, which the nodes that saved it
+check in backward; a change that would leave a recorded view or base silently wrong is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .dtypes import _describe, _foreign_error, _is_real, _operand
+from .grad_mode import _state
+from .indexing import _index
+from .variable import Variable, data_of
+
+
+class InPlace:
+    """The in-place methods of ``Tensor``."""
+
+    __slots__ = ()
+    _data: Any
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        index = _index(index, self.shape)
+        if self._records_inplace("__setitem__", value):
+            self._become(ops.SetItem.apply(self, _operand(value), index), "__setitem__")
+        else:
+            try:
+                self._data[index] = data_of(value)
+            except (ValueError, IndexError) as e:
+                raise type(e)(f"__setitem__ on a tensor of shape {self.shape}: {e}") from None
+            self._bump()
+
+    # --- in-place ops ---------------------------------------------------------------
+    def _records_inplace(self, op: str, *others: Any) -> bool:
+        """Whether an in-place op must be recorded; refuses to modify a leaf that requires grad
+        or memory that cannot be written (a broadcast view made by expand)."""
+        for other in others:
+            if not _is_real(other):
+                raise _foreign_error(other, f"{op} on a tensor of shape {self.shape}: ")
+        if not self._data.flags.writeable:
+            raise RuntimeError(
+                f"{op}: this tensor of shape {self.shape} is read-only (a broadcast view, made by expand, "
+                "whose elements share memory); clone() it before changing it in place"
+            )
+        if not _state.enabled or self.dtype.kind != "f":  # integers and bools carry no gradient
+            return False
+        vc = self._vc
+        if (vc is not None and len(vc) > 1 and vc[1] == 2 and self.grad_fn is None and not self.requires_grad
+                and self._data.base is not None):  # a view; detach() of the leaf itself may change it, as in torch
+            raise RuntimeError(
+                f"{op}: in-place change of a tensor of shape {self.shape} that views a leaf tensor which "
+                "requires grad (a view made under no_grad); change the leaf under autograd.no_grad(), or clone()"
+            )
+        if self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                f"{op}: in-place change of a leaf tensor of shape {self.shape} that requires grad; "
+                "do parameter updates under autograd.no_grad()"
+            )
+        recorded = self.requires_grad or any(isinstance(o, Variable) and o.requires_grad for o in others)
+        if recorded and self._vc is not None and len(self._vc) > 1:
+            # NOTE: the view's or the base's recorded history would not see this change, and
+            # their gradients would be silently wrong; torch rewrites that history, we refuse.
+            raise RuntimeError(
+                f"{op}: in-place change, while recording a graph, of a tensor of shape {self.shape} that "
+                "shares memory with another (a view made by indexing, reshape, transpose or expand, or "
+                "the tensor it views). Use the out-of-place op, or clone() the tensor first."
+            )
+        return recorded
+
+    def _bump(self) -> None:
+        # Without a counter nobody saved this tensor or shares its memory: nothing to tell.
+        if self._vc is not None:
+            self._vc[0] += 1
+
+    def _become(self, result: Any, op: str) -> Any:
+        """Make this tensor ``result``: its values written in place, its history taken over."""
+        if result.shape != self.shape:
+            raise ValueError(f"{op}: the result has shape {result.shape} and cannot be written in place into a "
+                             f"tensor of shape {self.shape}")
+        self._data[...] = result._data
+        self._bump()
+        old = self.grad_fn
+        if old is not None and old.retained().get(self._output_nr) is not None:
+            # retain_grad follows the tensor to its new value, whose gradient it then keeps.
+            ref = old.forget_retained(self._output_nr)
+            if result.grad_fn is not None:
+                result.grad_fn.retain(result._output_nr, ref)
+        self.grad_fn, self._output_nr, self.requires_grad = result.grad_fn, result._output_nr, result.requires_grad
+        return self
+
+    def _inplace(self, op: str, fn: Any, ufunc: Any, other: Any) -> Any:
+        if self._records_inplace(op, other):
+            # The op reads a snapshot of this tensor, so whatever it saves for backward (mul_
+            # and div_ save their first input) is not the memory about to be overwritten.
+            before = self._wrap(self._data.copy(), self.grad_fn, self._output_nr)
+            before.requires_grad = self.requires_grad
+            return self._become(fn.apply(before, _operand(other)), op)
+        try:
+            ufunc(self._data, data_of(other), out=self._data, casting="same_kind")
+        except (ValueError, TypeError) as e:
+            kind = TypeError if isinstance(e, TypeError) else ValueError  # not NumPy's UFunc*Error subclasses
+            raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype {self.dtype} "
+                          f"with {_describe(other)} in place: {e}") from None
+        self._bump()
+        return self
+
+    def add_(self, other: Any, alpha: float = 1.0) -> Any:
+        return self._inplace("add_", ops.Add, np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other: Any, alpha: float = 1.0) -> Any:
+        return self._inplace("sub_", ops.Sub, np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other: Any) -> Any:
+        return self._inplace("mul_", ops.Mul, np.multiply, other)
+
+    def div_(self, other: Any) -> Any:
+        return self._inplace("div_", ops.Div, np.true_divide, other)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def fill_(self, value: Any) -> Any:
+        if self._records_inplace("fill_", value):
+            return self._become(ops.Fill.apply(self, data_of(value)), "fill_")
+        self._data.fill(data_of(value))
+        self._bump()
+        return self
+
+    def zero_(self) -> Any:
+        return self.fill_(0)
+
+    def copy_(self, src: Any) -> Any:
+        if self._records_inplace("copy_", src):
+            return self._become(ops.CopyFrom.apply(self, _operand(src)), "copy_")
+        try:
+            self._data[...] = data_of(src)
+        except ValueError:
+            shape = np.shape(data_of(src))
+            raise ValueError(f"copy_: source of shape {shape} does not broadcast to {self.shape}") from None
+        self._bump()
+        return self
+
