@@ -55,6 +55,27 @@ def _operand(x: Any) -> Any:
     return as_array(x) if type(x) in (list, tuple) else x
 
 
+_CONSTANTS: dict[tuple[float, np.dtype], Any] = {}
+_MAX_CONSTANTS = 256
+
+
+def constant(value: float, dtype: np.dtype) -> Any:
+    """``value`` as a NumPy scalar of ``dtype``, from a small cache.
+
+    NOTE: NumPy takes a Python float operand through a slower path than a scalar of the
+    array's own dtype (it must first decide the result dtype from a "weak" Python number):
+    about a third of a small op's arithmetic. NumPy scalars are immutable, so sharing them is
+    safe; the cache is cleared when full, so it stays small whatever the values."""
+    key = (value, dtype)
+    c = _CONSTANTS.get(key)
+    if c is None:
+        if len(_CONSTANTS) >= _MAX_CONSTANTS:
+            _CONSTANTS.clear()
+        with np.errstate(over="ignore"):  # a float64 value past float32's range is inf there, as NumPy makes it
+            c = _CONSTANTS[key] = dtype.type(value)
+    return c
+
+
 def _pair(a: Any, b: Any, floating: bool = False) -> Any:
     """``a`` and its operand ``b``, cast to the dtype torch gives their result (see
     ``result_dtype``); ``floating`` for division. The early returns are the common cases in
@@ -66,7 +87,7 @@ def _pair(a: Any, b: Any, floating: bool = False) -> Any:
     kind = type(b)
     if kind is float:
         if dtype.kind == "f":
-            return a, b
+            return a, constant(b, dtype)
     elif kind is int:
         if not floating or dtype.kind == "f":
             return a, b

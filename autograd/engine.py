@@ -73,31 +73,38 @@ def run_backward(
                 if type(root._data) is float and not capture:  # every Scalar keeps its gradient
                     root._accumulate_grad(g, create_graph)
                 _arrive(buffers, heap, target, root._output_nr, g)
+        check_nan = _anomaly.enabled and _anomaly.check_nan
         while heap:
             node = heappop(heap)[1]
-            grads = buffers.pop(node)
+            g = buffers.pop(node)
+            grads = None  # the fast path: one output, no hooks, g as it arrived
             if node._rare is not None or capture:
-                grads = _prepare_outputs(node, grads, capture, captured)
-            else:
-                grads = (grads,)
+                grads = _prepare_outputs(node, g, capture, captured)
             if needed is not None and node not in runs:
                 continue  # reached only to capture its gradient: nothing below it leads to an input
             if node._saved is _FREED:
                 raise node.freed_error()
             if node._partials is not None:
-                _scalar_step(node, grads[0], create_graph, buffers, heap, needed, capture, captured)
+                _scalar_step(node, g if grads is None else grads[0], create_graph, buffers, heap, needed,
+                             capture, captured)
                 if not retain_graph:
                     node._saved = _FREED  # as a tensor's node that saved its inputs
                 continue
-            results = _call(node.function, node, grads, create_graph)
+            fn = node.function
+            if not (fn.on_arrays or create_graph):
+                results = _users_backward(fn, node, [g] if grads is None else grads)
+            elif grads is None:
+                results = fn.backward(node, g)
+            else:
+                results = fn.backward(node, *grads)
             edges = node.next_edges
             if type(results) is not tuple:
                 results = (results,)
             if len(results) != len(edges):
                 raise _arity_error(node, results)
-            if _anomaly.enabled and _anomaly.check_nan:
+            if check_nan:
                 check_gradients(node, results)
-            if not retain_graph:
+            if not retain_graph and node._saved:
                 node.release()
             for i, edge in enumerate(edges):
                 if edge is None:
@@ -157,11 +164,8 @@ def _arrive(buffers: dict[Context, Any], heap: list[Any], node: Context, nr: int
     before[nr] = g if before[nr] is None else before[nr] + g
 
 
-def _call(fn: Any, node: Context, grads: Any, create_graph: bool) -> Any:
-    """Run a node's backward. A user's Function gets and returns tensors even in a
-    first-order backward; an op on arrays takes the gradients as they are."""
-    if fn.on_arrays or create_graph:
-        return fn.backward(node, *grads)
+def _users_backward(fn: Any, node: Context, grads: Any) -> Any:
+    """A user's Function gets and returns tensors, even in a first-order backward."""
     wrap = node._out_cls._wrap
     results = fn.backward(node, *[g if g is None else wrap(g) for g in grads])
     if type(results) is not tuple:

@@ -44,13 +44,14 @@ class _Rare:
     """The fields few nodes need, behind one slot of the node that is None otherwise:
     several outputs, hooks on outputs, retained gradients, anomaly mode's creation site."""
 
-    __slots__ = ("non_differentiable", "output_meta", "pre_hooks", "retained", "site")
+    __slots__ = ("dirty", "non_differentiable", "output_meta", "pre_hooks", "retained", "site")
 
     def __init__(self) -> None:
         self.output_meta: list[tuple[Any, Any]] | None = None  # (shape, dtype) per output, if several
         self.pre_hooks: dict[int, list[Any]] | None = None
         self.retained: dict[int, Any] | None = None  # output nr -> the tensor whose .grad to fill
-        self.non_differentiable: tuple[int, ...] = ()
+        self.non_differentiable: tuple[Any, ...] = ()  # outputs, as forward returned them
+        self.dirty: tuple[Any, ...] = ()  # inputs forward changed in place
         self.site: Any = None
 
 
@@ -83,11 +84,11 @@ class Context:
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Outputs (as forward returns them) that never carry a gradient, such as indices."""
-        self.__dict__["_non_differentiable"] = outputs
+        self._rare_fields().non_differentiable = outputs
 
     def mark_dirty(self, *inputs: Any) -> None:
         """Inputs that forward changed in place (and returns): they take this node's history."""
-        self.__dict__["_dirty"] = inputs
+        self._rare_fields().dirty = inputs
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -208,25 +209,18 @@ class Context:
     def release(self) -> None:
         """Drop what backward needed; called by the engine unless the graph is retained.
 
-        As in torch, only what holds memory goes (saved tensors and arrays, arrays forward
-        set on ctx), and only then is the node freed: one that kept none (an add, a sum of
-        a reshape, a product with a number) can be backpropagated through again. Hooks,
-        retained values and what the renderer draws survive.
+        As in torch, only what was saved for backward goes, and only if it holds memory (a
+        tensor or an array): a node that saved none (an add, a sum of a reshape, a product
+        with a number) can be backpropagated through again. Attributes forward set on ctx
+        live as long as the node, as in torch; hooks, retained values and what the renderer
+        draws survive.
         """
-        freed = False
         saved = self._saved
         if saved and saved is not _FREED:
             for entry in saved:
                 if entry[0] != "const" or type(entry[1]) is np.ndarray:
-                    freed = True
-                    break
-        d = self.__dict__
-        if d:
-            for key in [k for k, v in d.items() if k[0] != "_" and isinstance(v, (np.ndarray, Variable))]:
-                del d[key]
-                freed = True
-        if freed:
-            self._saved = _FREED
+                    self._saved = _FREED
+                    return
 
 
 class _Unrecorded:
@@ -368,8 +362,8 @@ class Function:
             out = _forward_of_users_function(cls, ctx, args, kwargs)
         if type(out) is tuple:
             return _record_outputs(ctx, out, args, out_cls, on_arrays)
-        d = ctx.__dict__
-        if not on_arrays or (d and ("_non_differentiable" in d or "_dirty" in d)):
+        rare = ctx._rare
+        if not on_arrays or (rare is not None and (rare.non_differentiable or rare.dirty)):
             return _record_outputs(ctx, (out,), args, out_cls, on_arrays)[0]
         result = out_cls._wrap(out, ctx, 0)
         if type(out) is np.ndarray and out.base is not None:
@@ -421,9 +415,11 @@ def _forward_of_users_function(cls: type[Function], ctx: Context, args: tuple[An
 def _record_outputs(ctx: Context, out: tuple[Any, ...], args: tuple[Any, ...], out_cls: Any,
                     on_arrays: bool) -> Any:
     """The outputs of a recorded node (several, or one of a user's Function)."""
-    d = ctx.__dict__
-    dirty = d.pop("_dirty", ()) if d else ()
-    nondiff = d.pop("_non_differentiable", ()) if d else ()
+    rare = ctx._rare
+    dirty = rare.dirty if rare is not None else ()
+    nondiff = rare.non_differentiable if rare is not None else ()
+    if rare is not None:
+        rare.dirty = rare.non_differentiable = ()  # what they name is resolved here, not kept
     returned = out  # as forward returned them: what save_for_backward and the marks refer to
     raw_out = tuple(data_of(o) for o in out)
     if len(out) > 1:

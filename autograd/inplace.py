@@ -15,7 +15,7 @@ import numpy as np
 from . import ops
 from .dtypes import _describe, _foreign_error, _is_real, _operand
 from .grad_mode import _state
-from .indexing import _index
+from .indexing import _index, in_numpy_order, torch_order
 from .variable import Variable, data_of
 
 
@@ -27,6 +27,9 @@ class InPlace:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _index(index, self.shape)
+        order = torch_order(index, self.shape)
+        if order is not None:
+            value = in_numpy_order(value, *order)
         if self._records_inplace("__setitem__", value):
             self._become(ops.SetItem.apply(self, _operand(value), index), "__setitem__")
         else:

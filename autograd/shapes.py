@@ -13,7 +13,13 @@ _BOOL, _INT64 = np.dtype(np.bool_), np.dtype(np.int64)
 
 
 class Size(tuple):
-    """``torch.Size``: a tuple of ints that prints as torch's; its slices are Sizes too."""
+    """``torch.Size``: a tuple of ints that prints as torch's; its slices are Sizes too.
+
+    ``Tensor.shape`` makes one at each read, from the array's shape (already ints), through
+    ``tuple.__new__`` without the checks below; the engine reads the array's shape itself.
+    """
+
+    __slots__ = ()
 
     def __new__(cls, sizes: Iterable[Any] = ()) -> Size:
         sizes = tuple(sizes)
@@ -25,15 +31,28 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"torch.Size({list(self)})"
 
-    def __getitem__(self, index: Any) -> Any:
-        item = super().__getitem__(index)
-        return Size(item) if isinstance(index, slice) else item
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        # NOTE: torch formats a Size as its repr. Here f"{x.shape}" reads as a tuple, "(2, 3)",
+        # because error messages throughout ndgrad put shapes in f-strings and read best (and
+        # are matched by tests) that way; str(), repr() and print() give torch's text.
+        return format(tuple(self), spec)
+
+    def __getitem__(self, index: Any, _get: Any = tuple.__getitem__) -> Any:
+        item = _get(self, index)
+        return _SIZE(Size, item) if index.__class__ is slice else item
 
     def __add__(self, other: Any) -> Any:
-        return Size(tuple(self) + other) if isinstance(other, tuple) else NotImplemented
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _SIZE(Size, tuple.__add__(self, other if type(other) is Size else Size(other)))
 
     def numel(self) -> int:
         return numel(self)
+
+
+_SIZE = tuple.__new__  # a Size from ints without Size.__new__'s checks: _SIZE(Size, ints)
 
 
 def normalize_dim(dim: int, ndim: int, op: str = "") -> int:

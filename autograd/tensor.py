@@ -26,7 +26,7 @@ from .dtypes import (
 from .engine import run_backward
 from .formatting import LINEWIDTH, format_array
 from .function import Context
-from .indexing import _index
+from .indexing import _index, torch_order
 from .inplace import InPlace
 from .numpy_api import array_function, array_ufunc
 from .shapes import normalize_dim, normalize_dims, numel
@@ -832,7 +832,12 @@ class Tensor(InPlace, Variable):
 
     # --- indexing ------------------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, _index(index, self.shape))
+        """Indexing as in torch: NumPy's, except that an int index is applied first, as a select
+        (``x[0, :, [0, 1]]`` on a (3, 4, 5) tensor has shape (4, 2); see ``indexing.torch_order``)."""
+        index = _index(index, self.shape)
+        out = ops.GetItem.apply(self, index)
+        order = torch_order(index, self.shape)
+        return out if order is None else ops.Permute.apply(out, order[0])
 
 
 def _root(x: Tensor, n: float) -> Tensor:

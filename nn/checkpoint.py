@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import io
 import json
 import math
 import os
@@ -376,7 +377,9 @@ def _read_header(raw: Any, name: str, label: str) -> dict[str, Any]:
 
 def _load_npz(f: PathOrFile, name: str) -> Any:
     try:
-        archive = np.load(f, allow_pickle=False)
+        # NOTE: a path is read whole first: np.load leaves the file it opened unclosed when the
+        # archive turns out to be corrupt.
+        archive = np.load(f if hasattr(f, "read") else io.BytesIO(_read_all(f)), allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise CheckpointError(f"load: {name} is not a readable checkpoint (truncated or corrupt?): {e}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):

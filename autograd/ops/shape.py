@@ -87,7 +87,8 @@ class IndexAdd(Op):
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
-        return g[ctx.index], None, None
+        # GetItem, not g[index]: a tensor's [] follows torch's order, and the index is NumPy's.
+        return GetItem.apply(g, ctx.index), None, None
 
 
 def _has_int_array(index: Any) -> bool:
@@ -118,7 +119,7 @@ class SetItem(Op):
         keep[ctx.index] = False
         gv = None
         if ctx.needs_input_grad[1]:
-            selected = g[ctx.index]
+            selected = GetItem.apply(g, ctx.index)  # NumPy's order, as IndexAdd
             won = getattr(ctx, "won", None)
             gv = _assigned_gradient(selected if won is None else select(won, selected), ctx.value_shape)
         # Selected, not multiplied by a mask: a NaN for an overwritten element stays out of ``a``.
