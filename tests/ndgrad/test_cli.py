@@ -76,6 +76,13 @@ def test_resumed_run_matches_an_uninterrupted_one(tmp_path):
         np.testing.assert_array_equal(a["model"][key], b["model"][key])
 
 
+# A process started in the background by a non-interactive shell (CI's `cmd &`) inherits SIGINT
+# ignored, and so do its children: Ctrl-C cannot be delivered there, so there is nothing to test.
+needs_sigint = pytest.mark.skipif(signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
+                                  reason="SIGINT is ignored in this process (started in the background)")
+
+
+@needs_sigint
 def test_ctrl_c_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     # moons: 200 points in 13 batches of 16 per epoch; one-cycle fails when stepped too often.
     common = ["--dataset", "moons", "--epochs", "3", "--batch-size", "16", "--schedule", "onecycle", "--quiet"]
@@ -120,6 +127,7 @@ def test_train_rnn_on_sentiment(tmp_path, capsys):
     assert "rnn.weight_hh_l0" in nn.load(os.path.join(out, "checkpoint.npz"))["model"]
 
 
+@needs_sigint
 def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path):
     out = str(tmp_path / "interrupted")
     proc = subprocess.Popen([sys.executable, "-m", "ndgrad", "train", "mlp", "--dataset", "digits", "--epochs",
