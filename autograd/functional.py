@@ -170,7 +170,7 @@ def _value_and_gradient(func: Callable[..., Any], xs: tuple[Tensor, ...], fn: st
     """The value of a function of one-element output and its gradient, differentiable again."""
     outputs_tuple, outs = _call(func, xs, fn)
     if outputs_tuple or outs[0].numel() != 1:
-        shapes = [o.shape for o in outs] if outputs_tuple else outs[0].shape
+        shapes = [tuple(o.shape) for o in outs] if outputs_tuple else tuple(outs[0].shape)
         raise RuntimeError(f"{fn}: the function must return a single tensor of one element, got {shapes}")
     return outs[0], _grads(outs, xs, (ones_like(outs[0]),), True, False, fn)
 

@@ -31,8 +31,6 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"torch.Size({list(self)})"
 
-    __str__ = __repr__
-
     def __format__(self, spec: str) -> str:
         # NOTE: torch formats a Size as its repr. Here f"{x.shape}" reads as a tuple, "(2, 3)",
         # because error messages throughout ndgrad put shapes in f-strings and read best (and

@@ -29,7 +29,7 @@ from .function import Context
 from .indexing import _index, torch_order
 from .inplace import InPlace
 from .numpy_api import array_function, array_ufunc
-from .shapes import normalize_dim, normalize_dims, numel
+from .shapes import _SIZE, Size, normalize_dim, normalize_dims, numel
 from .variable import Variable, data_of
 
 _new = object.__new__
@@ -163,8 +163,10 @@ class Tensor(InPlace, Variable):
         self._data = value._data if isinstance(value, Tensor) else as_array(value)
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        # Code in ndgrad that only computes with the sizes reads ``_data.shape`` (a plain
+        # tuple, no Size to make), as the engine does.
+        return _SIZE(Size, self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -213,7 +215,7 @@ class Tensor(InPlace, Variable):
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
             return self.shape
-        return self.shape[normalize_dim(dim, self.ndim, "size")]
+        return self._data.shape[normalize_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
         return int(self._data.size)
@@ -244,12 +246,12 @@ class Tensor(InPlace, Variable):
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
@@ -639,7 +641,7 @@ class Tensor(InPlace, Variable):
 
     def _count(self, dim: Any, op: str) -> int:
         axes = normalize_dims(dim, self.ndim, op)
-        return self._data.size if axes is None else numel(tuple(self.shape[a] for a in axes))
+        return self._data.size if axes is None else numel(tuple(self._data.shape[a] for a in axes))
 
     def _check_nonempty(self, axes: tuple[int, ...] | None, op: str) -> None:
         """An extreme needs an element in each slice it reduces: refuse a reduced dim of size 0
@@ -649,7 +651,7 @@ class Tensor(InPlace, Variable):
                 raise ValueError(f"{op}() of an empty tensor of shape {self.shape}")
             return
         for a in axes:
-            if self.shape[a] == 0:
+            if self._data.shape[a] == 0:
                 raise ValueError(f"{op}(): dim {a} of shape {self.shape} has size 0, so it has no {op} to take")
 
     def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
@@ -702,7 +704,7 @@ class Tensor(InPlace, Variable):
     # --- shape -------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
         shape = _shape_arg(shape)
-        if shape == self.shape:
+        if shape == self._data.shape:
             return self
         if shape.count(-1) > 1 or any(s < -1 for s in shape):
             raise ValueError(f"reshape: invalid shape {shape} (at most one -1, no other negative sizes)")
@@ -721,17 +723,19 @@ class Tensor(InPlace, Variable):
         e = normalize_dim(end_dim, self.ndim, "flatten")
         if s > e:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape(*self.shape[:s], numel(self.shape[s : e + 1]), *self.shape[e + 1 :])
+        shape = self._data.shape
+        return self.reshape(*shape[:s], numel(shape[s : e + 1]), *shape[e + 1 :])
 
     def squeeze(self, dim: Any = None) -> Tensor:
         if dim is None:
-            return self.reshape(tuple(n for n in self.shape if n != 1))
+            return self.reshape(tuple(n for n in self._data.shape if n != 1))
         axes = normalize_dims(dim, self.ndim, "squeeze") or ()
-        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in axes and n == 1)))
+        return self.reshape(tuple(n for i, n in enumerate(self._data.shape) if not (i in axes and n == 1)))
 
     def unsqueeze(self, dim: int) -> Tensor:
         axis = normalize_dim(dim, self.ndim + 1, "unsqueeze")
-        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+        shape = self._data.shape
+        return self.reshape(shape[:axis] + (1,) + shape[axis:])
 
     def permute(self, *dims: Any) -> Tensor:
         dims = _shape_arg(dims)
@@ -770,11 +774,11 @@ class Tensor(InPlace, Variable):
             if s < -1 or (s == -1 and i < lead):
                 why = "a new leading dim needs its size" if i < lead else "-1 keeps a size; no other may be negative"
                 raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes}: size {s} at dim {i} ({why})")
-        shape = tuple(self.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
-        for i, n in enumerate(self.shape):
+        shape = tuple(self._data.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+        for i, n in enumerate(self._data.shape):
             if n != 1 and n != shape[lead + i]:
                 raise ValueError(f"expand: cannot expand shape {self.shape} to {sizes}: dim {i} has size {n}, not 1")
-        if shape == self.shape:
+        if shape == self._data.shape:
             return self
         return ops.Expand.apply(self, shape)
 
@@ -788,13 +792,13 @@ class Tensor(InPlace, Variable):
         shape = tuple(shape)
         if any(n < 0 for n in shape):
             raise ValueError(f"sum_to_shape: shape {shape} has a negative size")
-        return self if shape == self.shape else ops.SumToShape.apply(self, shape)
+        return self if shape == self._data.shape else ops.SumToShape.apply(self, shape)
 
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
         if self.ndim == 0:
             raise ValueError("split() of a 0-d tensor: there is no dim to split along")
         axis = normalize_dim(dim, self.ndim, "split")
-        n = self.shape[axis]
+        n = self._data.shape[axis]
         sections = split_size_or_sections
         if isinstance(sections, bool) or not (
             isinstance(sections, (int, np.integer))
@@ -826,7 +830,7 @@ class Tensor(InPlace, Variable):
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
         if self.ndim == 0:
             raise ValueError("chunk() of a 0-d tensor: there is no dim to split along")
-        n = self.shape[normalize_dim(dim, self.ndim, "chunk")]
+        n = self._data.shape[normalize_dim(dim, self.ndim, "chunk")]
         return self.split(max(-(-n // chunks), 1), dim)
 
 
@@ -887,9 +891,9 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
 def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """``input @ weight.T + bias`` as one op, with ``weight`` of shape (out_features, in_features)."""
     x, w = _as_tensor(input), _as_tensor(weight)
-    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+    if w.ndim != 2 or x.ndim == 0 or x._data.shape[-1] != w._data.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape {w.shape} "
                          "(the weight must be (out_features, in_features), in_features the input's last dim)")
-    if bias is not None and _as_tensor(bias).shape != (w.shape[0],):
+    if bias is not None and _as_tensor(bias)._data.shape != (w.shape[0],):
         raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {_as_tensor(bias).shape}")
     return ops.Linear.apply(x, w, bias)

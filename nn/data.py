@@ -43,7 +43,7 @@ class TensorDataset:
             converted.append(t)
         sizes = [t.shape[0] for t in converted]
         if len(set(sizes)) > 1:
-            shapes = ", ".join(str(t.shape) for t in converted)
+            shapes = ", ".join(str(tuple(t.shape)) for t in converted)
             raise ShapeError(f"TensorDataset: tensors differ in their first dim (number of samples): shapes {shapes}")
         self.tensors: tuple[Tensor, ...] = tuple(converted)
 
@@ -58,7 +58,7 @@ class TensorDataset:
         return tuple(t[indices] for t in self.tensors)
 
     def __repr__(self) -> str:
-        shapes = ", ".join(str(t.shape) for t in self.tensors)
+        shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
         return f"TensorDataset({len(self)} samples; shapes {shapes})"
 
 

@@ -45,7 +45,7 @@ def _pad_to(sequences: Sequence[Tensor], length: int, batch_first: bool, padding
             raise TypeError(f"{op}: sequence {i} is a {type(s).__name__}, not a tensor")
         if s.ndim == 0 or (trailing is not None and s.shape[1:] != trailing):
             raise ShapeError(f"{op}: sequences must be (length, *) with the same trailing dims, got shapes "
-                             f"{[s.shape for s in sequences]}")
+                             f"{[tuple(s.shape) for s in sequences]}")
         trailing = s.shape[1:]
     padded = []
     for s in sequences:

@@ -119,7 +119,7 @@ def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> 
     params = tensor_list(parameters, "vector_to_parameters")
     total = sum(p.numel() for p in params)
     if vec.shape[0] != total:
-        shapes = ", ".join(str(p.shape) for p in params)
+        shapes = ", ".join(str(tuple(p.shape)) for p in params)
         raise ShapeError(f"vector_to_parameters: vec has {vec.shape[0]} entries but the parameters (shapes {shapes}) "
                          f"hold {total}")
     start = 0
