@@ -406,7 +406,6 @@ COVERED_BY = {
     "Softmax": "softmax", "Sqrt": "sqrt", "Stack": "stack", "Sub": "sub", "Sum": "sum", "SumToShape": "sum_to_shape",
     "Tanh": "tanh", "Where": "where", "Unbind": "unbind",
     # the derivatives of sigmoid and tanh as ops of their own: checked by their second order
-    "SigmoidGrad": "sigmoid", "TanhGrad": "tanh",
 }
 
 

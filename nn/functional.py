@@ -159,8 +159,8 @@ class SoftmaxCrossEntropy(Op):
 class ElmanTanh(Op):
     """tanh(xw + h W^T): one step of a tanh RNN, given the projection xw of its input (biases
     included), the state h (N, H) and W_hh (H, H), as one node. Composed it takes three nodes
-    at every time step (a linear, an add, a tanh); the backward is tanh's rule (the op
-    TanhGrad) and linear's, so it is differentiable again."""
+    at every time step (a linear, an add, a tanh); the backward is tanh's rule and linear's
+    (``ops.linear_grads``), written on arrays or tensors, so it is differentiable again."""
 
     @staticmethod
     def forward(ctx: Any, xw: Any, h: Any, w: Any) -> Any:
@@ -173,7 +173,7 @@ class ElmanTanh(Op):
     def backward(ctx: Any, g: Any) -> Any:
         out, h, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        dz = ops.TanhGrad.apply(g, out)
+        dz = g * (1.0 - out * out)
         gh, gw, _ = ops.linear_grads(dz, h, w, (needs[1], needs[2], False))
         return dz, gh, gw
 
@@ -766,6 +766,6 @@ __all__ = [
     "BinaryCrossEntropy", "ElmanTanh", "Erf", "SoftmaxCrossEntropy", "Softplus", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv1d", "cross_entropy", "dropout", "embedding", "erf", "gelu",
     "hinge_embedding_loss", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss",
-    "multi_margin_loss", "nll_loss", "one_hot", "relu", "rnn_tanh_cell", "sigmoid", "smooth_l1_loss", "softmax",
-    "softplus", "tanh",
+    "multi_head_attention_forward", "multi_margin_loss", "nll_loss", "one_hot", "relu", "rnn_tanh_cell",
+    "scaled_dot_product_attention", "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]

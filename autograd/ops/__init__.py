@@ -18,12 +18,10 @@ from .elementwise import (
     Pow,
     Relu,
     Sigmoid,
-    SigmoidGrad,
     Sin,
     Sqrt,
     Sub,
     Tanh,
-    TanhGrad,
     Where,
 )
 from .linalg import Linear, Matmul, linear_grads
@@ -34,6 +32,6 @@ __all__ = [
     "Abs", "Add", "Cast", "Cat", "Clamp", "Clone", "CopyFrom", "Cos", "Div", "Exp", "Expand", "Fill",
     "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "LogSumExp", "Matmul", "Max", "Maximum", "Min",
     "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "Relu", "Reshape", "SetItem", "Sigmoid",
-    "SigmoidGrad", "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "SumToShape", "Tanh", "TanhGrad", "Unbind", "Where",
+    "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "SumToShape", "Tanh", "Unbind", "Where",
     "linear_grads",
 ]

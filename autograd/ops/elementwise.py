@@ -193,22 +193,7 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (out,) = ctx.saved_tensors
-        return TanhGrad.apply(g, out)
-
-
-class TanhGrad(Op):
-    """g * (1 - tanh^2) as one op: backward through tanh is hot in RNNs. Its own backward
-    (written in tensor ops) gives the second and higher derivatives."""
-
-    @staticmethod
-    def forward(ctx: Any, g: Any, out: Any) -> Any:
-        ctx.save_for_backward(g, out)
         return g * (1.0 - out * out)
-
-    @staticmethod
-    def backward(ctx: Any, gg: Any) -> Any:
-        g, out = ctx.saved_tensors
-        return TanhGrad.apply(gg, out), (gg * g * out * -2.0 if ctx.needs_input_grad[1] else None)
 
 
 class Sigmoid(Op):
@@ -223,21 +208,7 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
         (out,) = ctx.saved_tensors
-        return SigmoidGrad.apply(g, out)
-
-
-class SigmoidGrad(Op):
-    """g * s * (1 - s) as one op (s the sigmoid's output), for the same reason as TanhGrad."""
-
-    @staticmethod
-    def forward(ctx: Any, g: Any, out: Any) -> Any:
-        ctx.save_for_backward(g, out)
         return g * (out * (1.0 - out))
-
-    @staticmethod
-    def backward(ctx: Any, gg: Any) -> Any:
-        g, out = ctx.saved_tensors
-        return SigmoidGrad.apply(gg, out), (gg * g * (1.0 - out * 2.0) if ctx.needs_input_grad[1] else None)
 
 
 class Relu(Op):
