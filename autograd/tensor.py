@@ -334,8 +334,6 @@ class Tensor(InPlace, Variable):
     def astype(self, dtype: Any) -> Tensor:
         return self.to(dtype)
 
-    type = astype
-
     @property
     def device(self) -> str:
         return CPU
@@ -437,8 +435,8 @@ class Tensor(InPlace, Variable):
         a, b = _pair(self, other, floating=True)
         return ops.Div.apply(b, a)
 
-    def __pow__(self, other: Any) -> Tensor:
-        return ops.Pow.apply(*_pair(self, other))
+    def __pow__(self, exponent: Any) -> Tensor:
+        return ops.Pow.apply(*_pair(self, exponent))
 
     def __rpow__(self, other: Any) -> Tensor:
         a, b = _pair(self, other)
@@ -456,8 +454,14 @@ class Tensor(InPlace, Variable):
     def __pos__(self) -> Tensor:
         return self
 
-    add = __add__
-    sub = __sub__
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """``self + alpha * other``."""
+        return self + (other if alpha == 1 else _times(other, alpha))
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """``self - alpha * other``."""
+        return self - (other if alpha == 1 else _times(other, alpha))
+
     mul = __mul__
     div = __truediv__
     pow = __pow__
@@ -468,16 +472,16 @@ class Tensor(InPlace, Variable):
             raise _foreign_error(other, f"matmul of a tensor of shape {self.shape}: ")
         return ops.Matmul.apply(self, _operand(other))
 
-    def dot(self, other: Any) -> Tensor:
+    def dot(self, tensor: Any) -> Tensor:
         """The inner product of two 1-D tensors of one length (as torch.dot; no broadcasting)."""
-        other = _as_tensor(other)
+        other = _as_tensor(tensor)
         if self.ndim != 1 or other.ndim != 1 or self.shape != other.shape:
             raise ValueError(f"dot needs two 1-D tensors of the same length, got shapes {self.shape} and {other.shape}")
         return self.matmul(other)
 
-    def mm(self, other: Any) -> Tensor:
+    def mm(self, mat2: Any) -> Tensor:
         """Matrix product of two 2-D tensors (as torch.mm; use matmul for other ranks)."""
-        other = _as_tensor(other)
+        other = _as_tensor(mat2)
         if self.ndim != 2 or other.ndim != 2:
             raise ValueError(f"mm needs two 2-D tensors, got shapes {self.shape} and {other.shape}; use matmul")
         return self.matmul(other)
@@ -834,6 +838,93 @@ class Tensor(InPlace, Variable):
         return self.split(max(-(-n // chunks), 1), dim)
 
 
+    # --- what ported torch code meets: formatting, types, new_*, memory layout -------------
+    def __format__(self, spec: str) -> str:
+        """As torch: a 0-d tensor formats as its number (``f"{loss:.4f}"``, ``f"{t}"`` gives ``1.5``);
+        any other tensor, or a subclass such as Parameter, as its text, and only with an empty spec."""
+        if self._data.ndim == 0 and type(self) is Tensor:
+            return format(self._data.item(), spec)
+        return object.__format__(self, spec)  # a non-empty spec: TypeError, as in torch
+
+    def nelement(self) -> int:
+        """The number of elements (``numel``)."""
+        return int(self._data.size)
+
+    def element_size(self) -> int:
+        """The bytes one element takes."""
+        return self._data.itemsize
+
+    def type(self, dtype: Any = None) -> Any:
+        """Without ``dtype``, torch's name of this tensor's type (``'torch.FloatTensor'``); with one
+        (a dtype, or a name such as ``'torch.DoubleTensor'``), this tensor cast to it."""
+        if dtype is None:
+            name = _TYPE_NAMES.get(self.dtype)
+            return f"torch.{name}Tensor" if name else f"ndgrad.{self.dtype}"
+        if isinstance(dtype, str) and dtype.startswith("torch.") and dtype.endswith("Tensor"):
+            named = {f"torch.{name}Tensor": kind for kind, name in _TYPE_NAMES.items()}
+            if dtype not in named:
+                raise ValueError(f"type: unknown tensor type {dtype!r}; expected one of {sorted(named)}")
+            dtype = named[dtype]
+        return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor cast to ``other``'s dtype."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
+        return self.to(other.dtype)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """``view(other.shape)``."""
+        return self.view(_like_shape(other, "view_as"))
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """``reshape(other.shape)``."""
+        return self.reshape(_like_shape(other, "reshape_as"))
+
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in memory in row-major order without gaps (NumPy's C order)."""
+        return bool(self._data.flags.c_contiguous)
+
+    def contiguous(self) -> Tensor:
+        """This tensor if it is contiguous, else a row-major copy (in the graph)."""
+        if self._data.flags.c_contiguous:
+            return self
+        # NOTE: composed, so it needs no rule: reshaping to 1-d copies in row-major order unless the
+        # elements are evenly spaced in that order (a strided slice), which clone() then packs
+        # (it keeps the order of the strides, not their gaps); the reshape back is a view of that.
+        flat = ops.Reshape.apply(self, (self._data.size,))
+        if not flat._data.flags.c_contiguous:
+            flat = ops.Clone.apply(flat)
+        return ops.Reshape.apply(flat, self._data.shape)
+
+    # new_*: a new tensor of this one's dtype (unless given ``dtype``), outside the graph.
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
+        return _creation().zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
+        return _creation().ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """An uninitialised tensor of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
+        return _creation().empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        """``fill_value`` in every element of shape ``size`` (a sequence, as in torch), in this tensor's
+        dtype unless ``dtype`` is given."""
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"new_full: size must be a tuple or list of ints, got {type(size).__name__} {size!r}")
+        return _creation().full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                                requires_grad=requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A copy of ``data`` (a tensor's values too, outside the graph), in this tensor's dtype unless
+        ``dtype`` is given."""
+        return _creation().tensor(data._data if isinstance(data, Tensor) else data, dtype=dtype or self.dtype,
+                                  device=device, requires_grad=requires_grad)
+
     # --- indexing ------------------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:
         """Indexing as in torch: NumPy's, except that an int index is applied first, as a select
@@ -856,6 +947,32 @@ def _root(x: Tensor, n: float) -> Tensor:
     nonzero = x._data != 0
     safe = x.where(nonzero, 1.0)
     return (safe.sqrt() if n == 2 else safe ** (1.0 / n)).where(nonzero, 0.0)
+
+
+# torch's names of the tensor types, for Tensor.type().
+_TYPE_NAMES = {
+    np.dtype(np.float32): "Float", np.dtype(np.float64): "Double", np.dtype(np.float16): "Half",
+    np.dtype(np.int64): "Long", np.dtype(np.int32): "Int", np.dtype(np.int16): "Short", np.dtype(np.int8): "Char",
+    np.dtype(np.uint8): "Byte", np.dtype(np.bool_): "Bool",
+}
+
+
+def _times(x: Any, alpha: Any) -> Any:
+    """``alpha * x`` for add's and sub's ``alpha``: a number stays a number (a scalar operand)."""
+    return (x if isinstance(x, (Tensor, int, float)) else _as_tensor(x)) * alpha
+
+
+def _like_shape(other: Any, op: str) -> tuple[int, ...]:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{op}: other must be a Tensor, got {type(other).__name__}")
+    return other._data.shape
+
+
+def _creation() -> Any:
+    # creation.py makes tensors with Tensor, so it is imported when a new_* method first runs.
+    from . import creation
+
+    return creation
 
 
 def _as_tensor(x: Any) -> Tensor:

@@ -2,6 +2,7 @@
 aliases, and the small methods (new_*, narrow, view_as, ...). Each behaviour is checked on
 its own; where torch is installed, the same calls are compared with torch's."""
 
+import numpy as np
 import pytest
 
 import autograd as ag
@@ -30,3 +31,136 @@ def test_size_in_an_f_string_reads_as_a_tuple():
 def test_size_adds_only_ints():
     with pytest.raises(TypeError, match="Size takes ints"):
         _ = ag.zeros(2).shape + (1.5,)
+
+
+# --- format and str ---------------------------------------------------------------------------
+
+
+def test_a_0d_tensor_formats_as_its_number():
+    assert f"{ag.tensor(1.5)}" == "1.5" and f"{ag.tensor(1.5):.2f}" == "1.50"
+    assert f"{ag.tensor(3)}" == "3" and f"{ag.tensor(3):>4}" == "   3" and f"{ag.tensor(3):.1f}" == "3.0"
+    assert f"{ag.tensor(True)}" == "True" and f"{ag.tensor(True):d}" == "1"
+    assert "{:.3e}".format(ag.tensor(1234.5, dtype=ag.float64)) == "1.234e+03"  # noqa: UP032
+    loss = (ag.tensor([1.0, 2.0], requires_grad=True) * 2).sum()
+    assert f"loss {loss:.4f}" == "loss 6.0000"  # the usual training-loop print, on a tensor in a graph
+    with pytest.raises(ValueError):
+        f"{ag.tensor(1.5):d}"  # float's own refusal, as in torch
+
+
+def test_other_tensors_format_as_their_text_and_refuse_a_spec():
+    x = ag.tensor([1.5, 2.0])
+    assert f"{x}" == str(x) == repr(x) == "tensor([1.5000, 2.0000])"
+    with pytest.raises(TypeError, match="unsupported format string"):
+        f"{x:.2f}"
+    with pytest.raises(TypeError, match="unsupported format string"):
+        f"{ag.zeros(1, 1):>3}"
+
+
+def test_a_0d_parameter_formats_as_its_text_as_in_torch():
+    nn = pytest.importorskip("nn")
+    p = nn.Parameter(ag.tensor(1.5))
+    assert f"{p}" == str(p) and str(p).startswith("Parameter containing:")
+
+
+# --- types, sizes of elements, layout ----------------------------------------------------------
+
+
+def test_nelement_and_element_size():
+    x = ag.zeros(2, 3)
+    assert x.nelement() == x.numel() == 6
+    sizes = {ag.float32: 4, ag.float64: 8, ag.float16: 2, ag.int64: 8, ag.int32: 4, ag.bool_: 1, ag.uint8: 1}
+    for dtype, size in sizes.items():
+        assert ag.zeros(1, dtype=dtype).element_size() == size
+
+
+def test_type_names_the_type_or_casts():
+    x = ag.tensor([1.5, -2.5])
+    assert x.type() == "torch.FloatTensor" and x.double().type() == "torch.DoubleTensor"
+    assert x.long().type() == "torch.LongTensor" and x.bool().type() == "torch.BoolTensor"
+    assert x.type(ag.float64).dtype == np.float64 and x.type("torch.LongTensor").tolist() == [1, -2]
+    with pytest.raises(ValueError, match=r"unknown tensor type 'torch\.ComplexTensor'"):
+        x.type("torch.ComplexTensor")
+
+
+def test_type_as_view_as_reshape_as():
+    x = ag.arange(6.0, requires_grad=True)
+    y = x.type_as(ag.zeros(1, dtype=ag.float64))
+    assert y.dtype == np.float64 and y.requires_grad
+    assert x.view_as(ag.zeros(2, 3)).shape == (2, 3) and x.reshape_as(ag.zeros(3, 2)).shape == (3, 2)
+    x.view_as(ag.zeros(3, 2)).sum().backward()
+    assert x.grad.tolist() == [1.0] * 6
+    for method in (x.type_as, x.view_as, x.reshape_as):
+        with pytest.raises(TypeError, match="other must be a Tensor"):
+            method(np.zeros(6))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: ag.arange(12.0).reshape(3, 4).t(), lambda: ag.arange(12.0)[::3], lambda: ag.arange(24.0).reshape(2, 3, 4)
+     .permute(2, 0, 1)[:, ::2]],
+    ids=["transposed", "strided", "permuted and strided"],
+)
+def test_contiguous_copies_what_is_not_in_row_major_order(make):
+    x = make()
+    assert not x.is_contiguous()
+    y = x.contiguous()
+    assert y.is_contiguous() and y.shape == x.shape and y.tolist() == x.tolist()
+    assert ag.zeros(2, 3).contiguous().is_contiguous()
+
+
+def test_contiguous_is_the_tensor_itself_when_already_contiguous_and_passes_gradients():
+    x = ag.zeros(2, 3, requires_grad=True)
+    assert x.contiguous() is x
+    w = ag.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    weights = ag.tensor(np.arange(12.0).reshape(4, 3))
+    (w.t().contiguous() * weights).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.arange(12.0).reshape(4, 3).T)
+
+
+# --- new_* ------------------------------------------------------------------------------------
+
+
+def test_new_factories_take_this_tensors_dtype_unless_given():
+    x = ag.zeros(1, dtype=ag.float64)
+    assert x.new_zeros(2, 3).dtype == np.float64 and x.new_zeros((2, 3)).shape == (2, 3)
+    assert x.new_ones([2]).tolist() == [1.0, 1.0] and x.new_empty(4).shape == (4,)
+    assert x.new_full((2,), 7).tolist() == [7.0, 7.0] and x.new_full((2,), 7).dtype == np.float64
+    assert ag.zeros(1, dtype=ag.int64).new_full((2,), 7.5).tolist() == [7, 7]
+    assert x.new_zeros(2, dtype=ag.int32).dtype == np.int32
+    assert x.new_zeros(()).shape == () and x.new_ones(2, requires_grad=True).requires_grad
+    assert not x.new_zeros(2).requires_grad
+
+
+def test_new_full_wants_a_sequence_of_sizes_as_in_torch():
+    with pytest.raises(TypeError, match="new_full: size must be a tuple or list"):
+        ag.zeros(1).new_full(2, 7.0)
+
+
+def test_new_tensor_copies_its_data_outside_the_graph():
+    x = ag.zeros(1, dtype=ag.float64)
+    source = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x.new_tensor(source)
+    assert y.dtype == np.float64 and not y.requires_grad and y.grad_fn is None
+    with ag.no_grad():
+        y.mul_(10.0)
+    assert source.tolist() == [1.0, 2.0]  # a copy, not a view
+    assert ag.zeros(1, dtype=ag.int64).new_tensor([1.7]).tolist() == [1]
+
+
+# --- torch's keyword names ----------------------------------------------------------------------
+
+
+def test_methods_take_torchs_keyword_names():
+    a, b = ag.tensor([[1.0, 2.0], [3.0, 4.0]]), ag.tensor([[0.5, 1.0], [1.5, 2.0]])
+    assert a.pow(exponent=2).tolist() == [[1.0, 4.0], [9.0, 16.0]]
+    assert a.mm(mat2=b).tolist() == (a @ b).tolist() and a.matmul(other=b).tolist() == (a @ b).tolist()
+    assert a[0].dot(tensor=b[0]).item() == 2.5
+    assert a.add(b, alpha=2).tolist() == [[2.0, 4.0], [6.0, 8.0]] and a.sub(b, alpha=2).tolist() == [[0.0] * 2] * 2
+    assert a.add(1, alpha=3).tolist() == [[4.0, 5.0], [6.0, 7.0]] and a.add([1.0, 2.0], alpha=-1)[0].tolist() == [0, 0]
+    assert a.add(b).tolist() == (a + b).tolist()
+
+
+def test_add_with_alpha_is_differentiable():
+    a, b = ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([3.0, 4.0], requires_grad=True)
+    a.add(b, alpha=-0.5).sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0] and b.grad.tolist() == [-0.5, -0.5]
