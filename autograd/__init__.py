@@ -54,11 +54,12 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .gradients import zero_grads
 from .joining import cat, stack
+from .moments import std_mean, var_mean
 from .render import draw_graph, draw_text
 from .scalar import Scalar
 from .shapes import Size
 from .summaries import Histogram, allclose, histc, histogram, isclose
-from .tensor import RemovableHandle, Tensor, ValuesIndices, linear, where
+from .tensor import MinMax, RemovableHandle, Tensor, ValuesIndices, linear, where
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
@@ -117,6 +118,14 @@ argmin = Tensor.argmin
 logsumexp = Tensor.logsumexp
 softmax = Tensor.softmax
 log_softmax = Tensor.log_softmax
+cumsum = Tensor.cumsum
+cumprod = Tensor.cumprod
+cummax = Tensor.cummax
+cummin = Tensor.cummin
+logcumsumexp = Tensor.logcumsumexp
+median = Tensor.median
+aminmax = Tensor.aminmax
+count_nonzero = Tensor.count_nonzero
 reshape = Tensor.reshape
 flatten = Tensor.flatten
 squeeze = Tensor.squeeze
@@ -159,4 +168,7 @@ __all__ = [
     "get_default_dtype", "get_rng_state", "half", "histc", "histogram", "initial_seed", "int", "int8", "int16",
     "isclose", "long", "multinomial", "normal", "poisson", "randint_like", "randperm", "seed", "set_default_device",
     "set_default_dtype", "set_rng_state", "short", "uint8",
+    # scans and order statistics
+    "MinMax", "aminmax", "count_nonzero", "cummax", "cummin", "cumprod", "cumsum", "logcumsumexp", "median",
+    "std_mean", "var_mean",
 ]

@@ -234,6 +234,57 @@ def setitem(a, v, index):
     return b
 
 
+# scans and order statistics
+
+
+def np_scan(scan):
+    """``scan(a, axis=dim)``, with a 0-d array scanned as a slice of one (as torch does)."""
+    return lambda a, dim: scan(a.reshape(1), axis=0).reshape(()) if a.ndim == 0 else scan(a, axis=dim)
+
+
+def np_logcumsumexp(a, axis):
+    """Each prefix shifted by its own max, so that values hundreds apart neither overflow nor vanish."""
+    x = np.moveaxis(a, axis, -1)
+    peak = np.maximum.accumulate(x, axis=-1)
+    n = x.shape[-1]
+    upto = np.arange(n)[:, None] <= np.arange(n)  # [k, j]: k <= j
+    terms = np.where(upto, np.exp(np.minimum(x[..., :, None] - peak[..., None, :], 0.0)), 0.0)
+    return np.moveaxis(peak + np.log(terms.sum(axis=-2)), -1, axis)
+
+
+def np_running(accumulate, pick):
+    """cummax/cummin on distinct values: the running extreme and the index of the one it is."""
+
+    def reference(a, dim):
+        if a.ndim == 0:
+            return a, np.array(0)
+        x = np.moveaxis(a, dim, -1)
+        idx = np.stack([pick(x[..., : j + 1], axis=-1) for j in range(x.shape[-1])], axis=-1)
+        return accumulate(a, axis=dim), np.moveaxis(idx, -1, dim)
+
+    return reference
+
+
+def np_median(a, dim=None, keepdim=False):
+    """The lower median (of distinct values), with its index along ``dim`` if given."""
+    if dim is None:
+        return np.sort(a, axis=None)[(a.size - 1) // 2]
+    x = np.moveaxis(a.reshape(1) if a.ndim == 0 else a, dim, -1)
+    middle = np.argsort(x, axis=-1)[..., (x.shape[-1] - 1) // 2]
+    values = np.take_along_axis(x, middle[..., None], -1)[..., 0]
+    if keepdim and a.ndim:
+        return np.expand_dims(values, dim), np.expand_dims(middle, dim)
+    return values, middle
+
+
+def np_moments(spread):
+    def reference(a, dim, correction, keepdim):
+        axis = None if a.ndim == 0 else dim
+        return spread(a, axis=axis, ddof=correction, keepdims=keepdim), np.mean(a, axis=axis, keepdims=keepdim)
+
+    return reference
+
+
 # --- the table: one line per op ----------------------------------------------------------------------
 
 
@@ -390,6 +441,31 @@ CASES = [
     case("fill_", lambda a: a.clone().fill_(2.0) * a, lambda a: 2.0 * a),
     case("zero_", lambda a: a.clone().zero_() + a, lambda a: a + 0.0),
     case("copy_", lambda a, b: a.clone().copy_(b), lambda a, b: np.broadcast_to(b, a.shape), shapes=pairs_of(shapes())),
+    # scans and order statistics
+    case("cumsum", lambda a, dim: a.cumsum(dim), np_scan(np.cumsum), kwargs=lambda s: {"dim": dims(s)}),
+    case("cumprod", lambda a, dim: ag.cumprod(a, dim), np_scan(np.cumprod), elements=NEAR_ONE,
+         kwargs=lambda s: {"dim": dims(s)}),
+    case("cumprod_with_zeros", lambda a, dim: a.cumprod(dim), np_scan(np.cumprod), elements=WITH_ZEROS,
+         kwargs=lambda s: {"dim": dims(s)}),
+    case("logcumsumexp", lambda a, dim: a.logcumsumexp(dim), np_scan(np_logcumsumexp),
+         kwargs=lambda s: {"dim": dims(s)}),
+    # values hundreds apart: the gradient takes its (n, n) path
+    case("logcumsumexp_wide", lambda a, dim: ag.logcumsumexp(a, dim), np_scan(np_logcumsumexp), shapes=WIDE,
+         elements=elements(-400.0, 400.0), kwargs=lambda s: {"dim": dims(s)}),
+    case("cummax", lambda a, dim: a.cummax(dim), np_running(np.maximum.accumulate, np.argmax), distinct=True,
+         kwargs=lambda s: {"dim": dims(s)}),
+    case("cummin", lambda a, dim: ag.cummin(a, dim), np_running(np.minimum.accumulate, np.argmin), distinct=True,
+         kwargs=lambda s: {"dim": dims(s)}),
+    case("median_all", lambda a: a.median(), np_median, shapes=shapes(min_side=1), distinct=True),
+    case("median_dim", lambda a, dim, keepdim: ag.median(a, dim, keepdim), np_median, distinct=True,
+         kwargs=dim_kwargs),
+    case("aminmax", lambda a, dim, keepdim: a.aminmax(dim=dim, keepdim=keepdim),
+         lambda a, **kw: (np_reduce(np.min)(a, **kw), np_reduce(np.max)(a, **kw)), distinct=True,
+         kwargs=lambda s: dim_kwargs(s, allow_none=True)),
+    case("var_mean", lambda a, dim, correction, keepdim: ag.var_mean(a, dim, correction=correction, keepdim=keepdim),
+         np_moments(np.var), shapes=WIDE, kwargs=var_kwargs),
+    case("std_mean", lambda a, dim, correction, keepdim: ag.std_mean(a, dim, correction=correction, keepdim=keepdim),
+         np_moments(np.std), shapes=WIDE, kwargs=var_kwargs, distinct=True, gap=0.3),
 ]
 
 
@@ -405,6 +481,7 @@ COVERED_BY = {
     "Relu": "relu", "Reshape": "reshape", "SetItem": "setitem", "Sigmoid": "sigmoid", "Sin": "sin",
     "Softmax": "softmax", "Sqrt": "sqrt", "Stack": "stack", "Sub": "sub", "Sum": "sum", "SumToShape": "sum_to_shape",
     "Tanh": "tanh", "Where": "where", "Unbind": "unbind",
+    "Cumprod": "cumprod_with_zeros", "Cumsum": "cumsum", "LogCumSumExp": "logcumsumexp",
     # the derivatives of sigmoid and tanh as ops of their own: checked by their second order
 }
 

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import engine, ops, shapes
+from .aliases import numpy_names
 from .device import CPU, split_to_args
 from .dtypes import (
     _floating,
@@ -29,6 +30,7 @@ from .function import Context
 from .indexing import _index, torch_order
 from .inplace import InPlace
 from .numpy_api import array_function, array_ufunc
+from .ops.scan import along, median_index, running_extreme_index
 from .shapes import _SIZE, Size, normalize_dim, normalize_dims, numel
 from .variable import Variable, data_of
 
@@ -40,6 +42,13 @@ class ValuesIndices(NamedTuple):
 
     values: Tensor
     indices: Tensor
+
+
+class MinMax(NamedTuple):
+    """What ``aminmax`` returns, as torch does: the smallest and the largest values."""
+
+    min: Tensor
+    max: Tensor
 
 
 class RemovableHandle:
@@ -510,10 +519,12 @@ class Tensor(InPlace, Variable):
             return self.abs().sum(dim, keepdim)
         return _root((self * self if p == 2 else self.abs() ** p).sum(dim, keepdim), p)
 
+    @numpy_names
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The largest values over one dim or several; ties share the gradient evenly."""
         return self._extreme(dim, keepdim, "amax", 1.0)
 
+    @numpy_names
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """The smallest values over one dim or several; ties share the gradient evenly."""
         return self._extreme(dim, keepdim, "amin", -1.0)
@@ -524,14 +535,18 @@ class Tensor(InPlace, Variable):
         pick = np.max if sign > 0 else np.min
         if self.dtype.kind != "f":  # no gradient to split, and the weights below are fractions
             return Tensor._wrap(np.asarray(pick(self._data, axis=axes, keepdims=keepdim)))
-        # The extreme as a weighted sum with constant weights: 1/k on each of the k tied
-        # extreme elements of a slice, 0 elsewhere. Its value is the extreme, its gradient
-        # splits evenly among ties (as torch's amax/amin), and it needs no rule of its own.
         # A NaN is the extreme of its slice, as np.max has it.
         tied = (self._data == pick(self._data, axis=axes, keepdims=True)) | np.isnan(self._data)
+        return self._tie_average(tied, axes, keepdim)
+
+    def _tie_average(self, tied: np.ndarray, axes: tuple[int, ...] | None, keepdim: bool) -> Tensor:
+        """The mean of the elements marked ``tied`` in each slice over ``axes`` (all equal: an extreme
+        or a median), as a weighted sum with constant weights, 1/k on each of a slice's k tied
+        elements and 0 elsewhere. Its gradient splits evenly among the ties (torch's rule for
+        amax, amin and median), and it needs no rule of its own."""
         weights = tied / np.sum(tied, axis=axes, keepdims=True, dtype=self.dtype)
         # NOTE: the others are selected away before the weighting: an inf times its weight 0 is nan.
-        return (self.where(tied, 0.0) * weights.astype(self.dtype, copy=False)).sum(dim, keepdim)
+        return (self.where(tied, 0.0) * weights.astype(self.dtype, copy=False)).sum(axes, keepdim)
 
     # Comparisons and logic: results are bool tensors outside the graph.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -565,9 +580,11 @@ class Tensor(InPlace, Variable):
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
+    @numpy_names
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return Tensor._wrap(np.any(self._data, axis=normalize_dims(dim, self.ndim, "any"), keepdims=keepdim))
 
+    @numpy_names
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return Tensor._wrap(np.all(self._data, axis=normalize_dims(dim, self.ndim, "all"), keepdims=keepdim))
 
@@ -618,14 +635,30 @@ class Tensor(InPlace, Variable):
         return where(condition, self, other)
 
     # --- reductions --------------------------------------------------------------------
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return ops.Sum.apply(self, normalize_dims(dim, self.ndim, "sum"), keepdim)
+    # ``axis=`` and ``keepdims=`` are accepted for ``dim=`` and ``keepdim=`` (numpy_names), as in torch.
+    @numpy_names
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The sum over ``dim`` (every element by default); bool and integer tensors sum as int64."""
+        x = self._accumulable(dtype)
+        out = ops.Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
+        return out if dtype is None else out.to(dtype)  # NumPy sums a small integer type in a wider one
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        _require_floating(self, "mean")
-        n = self._count(dim, "mean")
-        return self.sum(dim, keepdim) * (1.0 / n if n else float("nan"))  # the mean of nothing is nan
+    def _accumulable(self, dtype: Any) -> Tensor:
+        """This tensor as a sum or product takes it: in ``dtype`` if given, else bool and integer
+        tensors as int64 (as torch; NumPy would keep uint8 unsigned), floats as they are."""
+        if dtype is not None:
+            return self.to(dtype)
+        return self if self._data.dtype.kind == "f" else self.to(np.int64)
 
+    @numpy_names
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The mean over ``dim`` (every element by default), of a floating tensor or in ``dtype``."""
+        x = self if dtype is None else self.to(dtype)
+        _require_floating(x, "mean")
+        n = x._count(dim, "mean")
+        return x.sum(dim, keepdim) * (1.0 / n if n else float("nan"))  # the mean of nothing is nan
+
+    @numpy_names
     def var(
         self, dim: Any = None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
     ) -> Tensor:
@@ -637,6 +670,7 @@ class Tensor(InPlace, Variable):
         dof = max(self._count(dim, "var") - correction, 0)
         return (centered * centered).sum(dim, keepdim) / dof
 
+    @numpy_names
     def std(
         self, dim: Any = None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
     ) -> Tensor:
@@ -658,14 +692,20 @@ class Tensor(InPlace, Variable):
             if self._data.shape[a] == 0:
                 raise ValueError(f"{op}(): dim {a} of shape {self.shape} has size 0, so it has no {op} to take")
 
-    def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        axis = None if dim is None else normalize_dim(dim, self.ndim, "prod")
-        return ops.Prod.apply(self, axis, keepdim)
+    @numpy_names
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The product over ``dim`` (every element by default); bool and integer tensors multiply as int64."""
+        x = self._accumulable(dtype)
+        axis = None if dim is None else normalize_dim(dim, x.ndim, "prod")
+        out = ops.Prod.apply(x, axis, keepdim)
+        return out if dtype is None else out.to(dtype)
 
+    @numpy_names
     def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """The largest element, or with ``dim`` the (values, indices) along it."""
         return self._select(ops.Max, dim, keepdim, "max")
 
+    @numpy_names
     def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """The smallest element, or with ``dim`` the (values, indices) along it."""
         return self._select(ops.Min, dim, keepdim, "min")
@@ -682,26 +722,34 @@ class Tensor(InPlace, Variable):
             return ValuesIndices(*fn.apply(self.reshape(1), 0, False))
         return ValuesIndices(*fn.apply(self, axis, keepdim))
 
+    @numpy_names
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The index of the largest element (of the flattened tensor, or along ``dim``): the first, among ties."""
         return self._arg(np.argmax, dim, keepdim, "argmax")
 
+    @numpy_names
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The index of the smallest element (of the flattened tensor, or along ``dim``): the first, among ties."""
         return self._arg(np.argmin, dim, keepdim, "argmin")
 
     def _arg(self, pick: Any, dim: int | None, keepdim: bool, op: str) -> Tensor:
         if dim is None:
             self._check_nonempty(None, op)
-            return Tensor._wrap(np.asarray(pick(self._data), dtype=np.int64))
+            flat = np.asarray(pick(self._data), dtype=np.int64)  # an index into the flattened tensor
+            return Tensor._wrap(flat.reshape((1,) * self.ndim) if keepdim else flat)
         axis = normalize_dim(dim, self.ndim, op)
         self._check_nonempty((axis,), op)
         return Tensor._wrap(pick(self._data, axis=axis, keepdims=keepdim).astype(np.int64))
 
+    @numpy_names
     def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return ops.LogSumExp.apply(_floating(self), normalize_dims(dim, self.ndim, "logsumexp"), keepdim)
 
+    @numpy_names
     def softmax(self, dim: int) -> Tensor:
         return ops.Softmax.apply(_floating(self), normalize_dim(dim, self.ndim, "softmax"))
 
+    @numpy_names
     def log_softmax(self, dim: int) -> Tensor:
         return ops.LogSoftmax.apply(_floating(self), normalize_dim(dim, self.ndim, "log_softmax"))
 
@@ -924,6 +972,87 @@ class Tensor(InPlace, Variable):
         ``dtype`` is given."""
         return _creation().tensor(data._data if isinstance(data, Tensor) else data, dtype=dtype or self.dtype,
                                   device=device, requires_grad=requires_grad)
+
+    # --- scans and order statistics -------------------------------------------------------
+    # The math of the scans is in ops/scan.py. cummax, cummin and median gather the input at the
+    # indices they pick (GetItem), so each gradient goes back to the element picked.
+    @numpy_names
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """Running sums along ``dim``; bool and integer tensors sum as int64."""
+        return self._accumulable(dtype)._scan(ops.Cumsum, dim, "cumsum")
+
+    @numpy_names
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """Running products along ``dim``; bool and integer tensors multiply as int64."""
+        return self._accumulable(dtype)._scan(ops.Cumprod, dim, "cumprod")
+
+    @numpy_names
+    def logcumsumexp(self, dim: int) -> Tensor:
+        """log(cumsum(exp(x))) along ``dim``, computed without overflow."""
+        return _floating(self)._scan(ops.LogCumSumExp, dim, "logcumsumexp")
+
+    def _scan(self, fn: Any, dim: int, op: str) -> Tensor:
+        axis = normalize_dim(dim, self.ndim, op)
+        if self.ndim == 0:  # a 0-d tensor scans as a slice of one
+            return fn.apply(self.reshape(1), 0).reshape(())
+        return fn.apply(self, axis)
+
+    @numpy_names
+    def cummax(self, dim: int) -> ValuesIndices:
+        """The running maximum along ``dim`` and where it is (a tie goes to the latest index; a NaN
+        stays the maximum once met)."""
+        return self._running_extreme(dim, True, "cummax")
+
+    @numpy_names
+    def cummin(self, dim: int) -> ValuesIndices:
+        """The running minimum along ``dim`` and where it is (a tie goes to the latest index; a NaN
+        stays the minimum once met)."""
+        return self._running_extreme(dim, False, "cummin")
+
+    def _running_extreme(self, dim: int, largest: bool, op: str) -> ValuesIndices:
+        axis = normalize_dim(dim, self.ndim, op)
+        x = self.reshape(1) if self.ndim == 0 else self
+        idx = running_extreme_index(x._data, axis, largest)
+        values = ops.GetItem.apply(x, along(idx, axis))
+        shape = self._data.shape
+        return ValuesIndices(values.reshape(shape), Tensor._wrap(idx.reshape(shape)))
+
+    @numpy_names
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The median of all elements, or with ``dim`` the (values, indices) of each slice's.
+
+        As in torch: of an even count, the lower of the two middle elements; NaN where there is
+        one. The elements equal to the median of all share its gradient; along a dim, the index
+        returned takes it (the middle of a stable sort, where torch promises no index among ties).
+        """
+        if dim is None:
+            flat = self._data.reshape(-1)
+            if flat.size == 0 and self.dtype.kind == "f":
+                return Tensor._wrap(np.full((), np.nan, dtype=self.dtype))  # as torch: no error
+            self._check_nonempty(None, "median")
+            value = flat[median_index(flat, 0)[0]]
+            if self.dtype.kind != "f":
+                return Tensor._wrap(np.asarray(value))
+            return self._tie_average(np.isnan(self._data) if np.isnan(value) else self._data == value, None, False)
+        axis = normalize_dim(dim, self.ndim, "median")
+        self._check_nonempty((axis,), "median")
+        x = self.reshape(1) if self.ndim == 0 else self
+        idx = median_index(x._data, axis)
+        values = ops.GetItem.apply(x, along(idx, axis))
+        if not keepdim or self.ndim == 0:
+            values, idx = values.squeeze(axis), idx.squeeze(axis)
+        return ValuesIndices(values, Tensor._wrap(idx))
+
+    @numpy_names
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
+        """The smallest and largest elements (of each slice along ``dim``), as the pair (min, max)."""
+        return MinMax(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
+    @numpy_names
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        """How many elements are not zero (over ``dim``, one dim or several), as an int64 tensor."""
+        axes = normalize_dims(dim, self.ndim, "count_nonzero")
+        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=axes), dtype=np.int64))
 
     # --- indexing ------------------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:

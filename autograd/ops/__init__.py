@@ -26,6 +26,7 @@ from .elementwise import (
 )
 from .linalg import Linear, Matmul, linear_grads
 from .reduce import LogSoftmax, LogSumExp, Max, Min, Prod, Softmax, Sum
+from .scan import Cumprod, Cumsum, LogCumSumExp
 from .shape import Cat, CopyFrom, Expand, Fill, GetItem, IndexAdd, Permute, Reshape, SetItem, Stack, SumToShape, Unbind
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "GetItem", "IndexAdd", "Linear", "Log", "LogSoftmax", "LogSumExp", "Matmul", "Max", "Maximum", "Min",
     "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "Relu", "Reshape", "SetItem", "Sigmoid",
     "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "SumToShape", "Tanh", "Unbind", "Where",
+    "Cumprod", "Cumsum", "LogCumSumExp",  # scans
     "linear_grads",
 ]
