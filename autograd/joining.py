@@ -8,12 +8,15 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from .numpy_api import implements
 from .shapes import normalize_dim
 from .tensor import Tensor
 
 
-def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dim; all other dims must match."""
+@implements(np.concatenate)
+def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors along an existing dim; all other dims must match (``axis`` is torch's alias)."""
+    dim = dim if axis is None else axis
     ts = _sequence(tensors, "cat")
     if not ts:
         raise ValueError("cat: needs at least one tensor")
@@ -30,8 +33,10 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     return ops.Cat.apply(*ts, axis)
 
 
-def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
-    """Join tensors of one shape along a new dim."""
+@implements(np.stack)
+def stack(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors of one shape along a new dim (``axis`` is torch's alias)."""
+    dim = dim if axis is None else axis
     ts = _sequence(tensors, "stack")
     if not ts:
         raise ValueError("stack: needs at least one tensor")

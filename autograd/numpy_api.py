@@ -30,6 +30,7 @@ _BINARY: dict[Any, tuple[str, str]] = {
     np.matmul: ("__matmul__", "__rmatmul__"),
     np.maximum: ("maximum", "maximum"),
     np.minimum: ("minimum", "minimum"),
+    np.hypot: ("hypot", "hypot"),
 }
 _UNARY: dict[Any, str] = {
     np.negative: "__neg__", np.positive: "__pos__", np.exp: "exp", np.log: "log", np.sqrt: "sqrt",
@@ -56,63 +57,62 @@ def array_ufunc(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any)
                      lambda *raw, **kw: getattr(ufunc, method)(*raw, **kw), inputs, kwargs)
 
 
-def _where(condition: Any, x: Any = None, y: Any = None) -> Any:
+def implements(func: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare, beside a function of the Tensor API, that it is what the NumPy function
+    ``func`` does on values (the pattern of NumPy's NEP 18): a module that defines a form
+    registers it, so that this one imports none of them."""
+
+    def register(form: Callable[..., Any]) -> Callable[..., Any]:
+        _FUNCTIONS[func] = lambda like, *args, **kwargs: form(*args, **kwargs)
+        return form
+
+    return register
+
+
+def _where(like: Any, condition: Any, x: Any = None, y: Any = None) -> Any:
     if x is None and y is None:
         return np.nonzero(data_of(condition))
-    from .tensor import where
-    return where(condition, x, y)
+    if isinstance(x, Variable):
+        return x.where(condition, y)
+    return _value(like, y).where(~np.asarray(data_of(condition)), x)  # the same choice, seen from y
 
 
-def _sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **_: Any) -> Any:
-    return _method(a, "sum")(axis, keepdims)
+def _sum(like: Any, a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
+         **_: Any) -> Any:
+    return _value(like, a).sum(axis, keepdims)
 
 
-def _reshape(a: Any, shape: Any = None, *args: Any, **kwargs: Any) -> Any:
-    return _method(a, "reshape")(kwargs.get("newshape", shape))
+def _reshape(like: Any, a: Any, shape: Any = None, *args: Any, **kwargs: Any) -> Any:
+    return _value(like, a).reshape(kwargs.get("newshape", shape))
 
 
-def _transpose(a: Any, axes: Any = None) -> Any:
-    value = _method(a, "permute")
-    return value(*(range(np.ndim(data_of(a)) - 1, -1, -1) if axes is None else axes))
+def _transpose(like: Any, a: Any, axes: Any = None) -> Any:
+    value = _value(like, a)
+    return value.permute(*(range(value.ndim - 1, -1, -1) if axes is None else axes))
 
 
-def _squeeze(a: Any, axis: Any = None) -> Any:
-    return _method(a, "squeeze")(axis)
+def _value(like: Any, a: Any) -> Any:
+    """``a`` as a value of the kind of ``like`` (the value NumPy dispatched on)."""
+    return a if isinstance(a, Variable) else type(like)._wrap(np.asarray(a))
 
 
-def _concatenate(arrays: Any, axis: int = 0, **_: Any) -> Any:
-    from .joining import cat
-    return cat(list(arrays), axis)
-
-
-def _stack(arrays: Any, axis: int = 0, **_: Any) -> Any:
-    from .joining import stack
-    return stack(list(arrays), axis)
-
-
-def _method(a: Any, name: str) -> Callable[..., Any]:
-    from .tensor import Tensor
-    return getattr(a if isinstance(a, Variable) else Tensor(a), name)
-
-
-# NumPy function -> its form on values: the functions derivative rules use.
+# NumPy function -> its form on values, given the value NumPy dispatched on (``like``) first:
+# the functions derivative rules use. Modules that define forms add theirs (``implements``).
 _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.where: _where,
     np.sum: _sum,
-    np.prod: lambda a, axis=None, keepdims=False, **_: _method(a, "prod")(axis, keepdims),
+    np.prod: lambda like, a, axis=None, keepdims=False, **_: _value(like, a).prod(axis, keepdims),
     np.reshape: _reshape,
     np.transpose: _transpose,
-    np.swapaxes: lambda a, axis1, axis2: _method(a, "transpose")(axis1, axis2),
-    np.moveaxis: lambda a, source, destination: _method(a, "movedim")(source, destination),
-    np.expand_dims: lambda a, axis: _method(a, "unsqueeze")(axis),
-    np.squeeze: _squeeze,
-    np.broadcast_to: lambda array, shape, **_: _method(array, "expand")(*shape),
-    np.clip: lambda a, a_min=None, a_max=None, **_: _method(a, "clamp")(a_min, a_max),
-    np.concatenate: _concatenate,
-    np.stack: _stack,
-    np.shape: lambda a: tuple(np.shape(data_of(a))),
-    np.ndim: lambda a: np.ndim(data_of(a)),
-    np.size: lambda a, axis=None: np.size(data_of(a), axis),
+    np.swapaxes: lambda like, a, axis1, axis2: _value(like, a).transpose(axis1, axis2),
+    np.moveaxis: lambda like, a, source, destination: _value(like, a).movedim(source, destination),
+    np.expand_dims: lambda like, a, axis: _value(like, a).unsqueeze(axis),
+    np.squeeze: lambda like, a, axis=None: _value(like, a).squeeze(axis),
+    np.broadcast_to: lambda like, array, shape, **_: _value(like, array).expand(*shape),
+    np.clip: lambda like, a, a_min=None, a_max=None, **_: _value(like, a).clamp(a_min, a_max),
+    np.shape: lambda like, a: tuple(np.shape(data_of(a))),
+    np.ndim: lambda like, a: np.ndim(data_of(a)),
+    np.size: lambda like, a, axis=None: np.size(data_of(a), axis),
 }
 
 
@@ -120,7 +120,7 @@ def array_function(self: Any, func: Any, types: Any, args: tuple[Any, ...], kwar
     """``Variable.__array_function__``: a NumPy function with a value among its arguments."""
     form = _FUNCTIONS.get(func)
     if form is not None:
-        return form(*args, **kwargs)
+        return form(self, *args, **kwargs)
     return _constant(self, f"np.{func.__name__}", func, args, kwargs, wrap=False)
 
 
