@@ -10,7 +10,7 @@ engine helper that is not public yet remains: ``ElmanTanh``'s backward calls
 from . import checkpoint, data, datasets, errors, functional, init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .checkpoint import load, save
-from .containers import ModuleDict, ModuleList, Sequential
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, conv1d
 from .data import DataLoader, TensorDataset
 from .draw import draw, draw_text
@@ -34,3 +34,11 @@ from .mlp import MLP
 from .module import IncompatibleKeys, Module, Parameter
 from .normalization import BatchNorm1d, LayerNorm
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .transformer import (
+    MultiheadAttention,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)

@@ -22,6 +22,7 @@ import numpy as np
 import autograd as ag
 from autograd import Op, Tensor, ops
 
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # re-exported, as in torch
 from .conv import conv1d  # defined beside Conv1d; re-exported so that F.conv1d works as in torch
 from .errors import DomainError, DtypeError, IndexRangeError, ShapeError
 

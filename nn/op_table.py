@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from autograd.op_table import OpCase, case
-from autograd.testing import elements, shapes
+from autograd.testing import broadcastable_shapes, elements, shapes
 
 from . import functional as F
 
@@ -36,6 +36,22 @@ def rnn_cell_shapes(draw):
     """input (N, I), hx (N, H), W_ih (H, I), W_hh (H, H), b_ih and b_hh (H,)."""
     n, i, h = (draw(st.integers(1, 3)) for _ in range(3))
     return (n, i), (n, h), (h, i), (h, h), (h,), (h,)
+
+
+@st.composite
+def attention_shapes(draw):
+    """query (..., L, E), key (..., S, E), value (..., S, Ev), the leading dims broadcasting."""
+    lead_q, lead_k, lead_v = draw(broadcastable_shapes(3, max_dims=2, max_side=2))
+    length, source, features, out = (draw(st.integers(1, 3)) for _ in range(4))
+    return lead_q + (length, features), lead_k + (source, features), lead_v + (source, out)
+
+
+def attention_kwargs(query, key, value):
+    """A bool or float mask of (L, S) with a scale, or is_causal alone."""
+    pairs = (query[-2], key[-2])
+    mask = st.one_of(st.none(), hnp.arrays(bool, pairs), hnp.arrays(np.float64, pairs, elements=elements(-2.0, 2.0)))
+    with_mask = st.fixed_dictionaries({"attn_mask": mask, "scale": st.sampled_from([None, 0.7])})
+    return st.one_of(with_mask, st.just({"is_causal": True}))
 
 
 def class_targets(shape, ignore=False):
@@ -67,6 +83,21 @@ def np_cross_entropy(x, target, reduction):
     return picked.sum() / (kept.sum() if reduction == "mean" else 1)
 
 
+def np_attention(q, k, v, attn_mask=None, is_causal=False, scale=None):
+    scores = q @ np.swapaxes(k, -1, -2) * (1.0 / math.sqrt(q.shape[-1]) if scale is None else scale)
+    allowed = np.tril(np.ones(scores.shape[-2:], dtype=bool)) if is_causal else None
+    if attn_mask is not None and attn_mask.dtype == bool:
+        allowed = attn_mask
+    elif attn_mask is not None:
+        scores = scores + attn_mask
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+    top = scores.max(axis=-1, keepdims=True)
+    e = np.exp(scores - np.where(np.isneginf(top), 0.0, top))  # a query with every key masked: all 0
+    total = e.sum(axis=-1, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0) @ v
+
+
 def np_reduce(loss, reduction):
     return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](loss)
 
@@ -90,6 +121,8 @@ CASES: list[OpCase] = [
          lambda x, y: np.sum((1 - y) * x + np.logaddexp(0.0, -x)), shapes=SAME_PAIR, elements=[elements(), TARGET]),
     case("cross_entropy", lambda x, target, reduction: F.cross_entropy(x, target, reduction=reduction),
          np_cross_entropy, shapes=LOGITS, kwargs=ce_kwargs),
+    case("scaled_dot_product_attention", F.scaled_dot_product_attention, np_attention, shapes=attention_shapes(),
+         kwargs=attention_kwargs),
     case("rnn_tanh_cell", F.rnn_tanh_cell,
          lambda x, h, w_ih, w_hh, b_ih, b_hh: np.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh), shapes=rnn_cell_shapes()),
 ]
