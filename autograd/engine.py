@@ -43,7 +43,7 @@ def run_backward(
 ) -> list[Any] | None:
     """Backpropagate ``seeds`` (raw gradients, or values with ``create_graph``) from ``roots``.
     With ``inputs`` given, return their gradients instead of accumulating into any ``.grad``
-    (``autograd.grad``), or, with ``accumulate``, accumulate into theirs only."""
+    (``autograd.grad``, and ``backward(inputs=...)``, which then accumulates them itself)."""
     capture: dict[Any, int] = {}
     captured: list[Any] = []
     needed: set[Context] | None = None
