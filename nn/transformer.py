@@ -295,8 +295,12 @@ def _clones(layer: Module, num_layers: int, owner: str) -> ModuleList:
     return ModuleList(copy.deepcopy(layer) for _ in range(num_layers))
 
 
-def _sequence_length(x: Tensor, batch_first: bool) -> int:
-    return x.shape[1] if batch_first and x.ndim == 3 else x.shape[0]
+def _stack_is_causal(layers: ModuleList, x: Tensor, mask: Any, is_causal: bool | None) -> bool:
+    """The causal hint for a stack's layers: as given, or read from ``mask`` when None."""
+    first = layers[0] if len(layers) else None
+    batch_first = getattr(getattr(first, "self_attn", None), "batch_first", False)
+    length = x.shape[1] if batch_first and x.ndim == 3 else x.shape[0]
+    return _detect_is_causal(mask, is_causal, length)
 
 
 class TransformerEncoder(Module):
@@ -315,9 +319,7 @@ class TransformerEncoder(Module):
     def forward(self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool | None = None) -> Tensor:
         """The stack on ``src``; ``is_causal=None`` checks whether ``mask`` is the causal mask."""
-        first = self.layers[0] if len(self.layers) else None
-        length = _sequence_length(src, getattr(getattr(first, "self_attn", None), "batch_first", False))
-        is_causal = _detect_is_causal(mask, is_causal, length)
+        is_causal = _stack_is_causal(self.layers, src, mask, is_causal)
         out = src
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=is_causal)
@@ -345,9 +347,7 @@ class TransformerDecoder(Module):
         memory_is_causal: bool = False,
     ) -> Tensor:
         """The stack on ``tgt``; ``tgt_is_causal=None`` checks whether ``tgt_mask`` is the causal mask."""
-        first = self.layers[0] if len(self.layers) else None
-        length = _sequence_length(tgt, getattr(getattr(first, "self_attn", None), "batch_first", False))
-        tgt_is_causal = _detect_is_causal(tgt_mask, tgt_is_causal, length)
+        tgt_is_causal = _stack_is_causal(self.layers, tgt, tgt_mask, tgt_is_causal)
         out = tgt
         for layer in self.layers:
             out = layer(out, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
