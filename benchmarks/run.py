@@ -25,7 +25,7 @@ import numpy as np
 from common import THREAD_VARIABLES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ORDER = ["scalar_mlp", "deep_chain", "mlp_step", "adam_step", "tiny_ops", "rnn_step", "memory"]
+ORDER = ["scalar_mlp", "deep_chain", "mlp_step", "adam_step", "tiny_ops", "rnn_step", "cnn_step", "memory"]
 
 
 def run_workload(name: str, repeat: int, threads: int) -> dict[str, Any]:
@@ -75,6 +75,10 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, bool | N
             ratio("rnn_step", "ndgrad RNNCell loop", "torch RNNCell loop"), lambda v: v <= 1)
         add("RNN: ndgrad nn.RNN / NumPy BPTT <= 1.1", ratio("rnn_step", "ndgrad nn.RNN", "NumPy BPTT by hand"),
             lambda v: v <= 1.1)
+    if "cnn_step" in results:
+        add("CNN step: ndgrad / NumPy im2col by hand <= 1.5", ratio("cnn_step", "ndgrad", "NumPy by hand"),
+            lambda v: v <= 1.5)
+        add("CNN step: ndgrad / torch eager <= 2", ratio("cnn_step", "ndgrad", "torch eager"), lambda v: v <= 2)
     if "memory" in results:
         rows = by_impl(results["memory"])
         add("memory: ndgrad peak / NumPy peak <= 1.5",

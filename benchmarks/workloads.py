@@ -3,9 +3,9 @@
     python benchmarks/workloads.py NAME [--repeat N]
 
 Every workload but the scalar ones (micrograd's demo, the deep chain) is also written by hand
-in NumPy (forward and backward derived by hand), and each is run, when installed, with PyTorch
-or micrograd, from the same initial weights and data, so the losses printed side by side show
-that every implementation computes the same thing.
+in NumPy (forward and backward derived by hand; the CNN's convolutions by im2col), and each is
+run, when installed, with PyTorch or micrograd, from the same initial weights and data, so the
+losses printed side by side show that every implementation computes the same thing.
 """
 
 from __future__ import annotations
@@ -440,6 +440,134 @@ def bench_rnn_step(repeat: int) -> list[dict[str, Any]]:
     return _timed_in_turns(impls, repeat, rewarm=1)
 
 
+# --- LeNet-style CNN step --------------------------------------------------------------------------
+def cnn_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A batch of 64 images of 28x28 (noise: the step's cost does not depend on the pixels) and labels."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((64, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 64)
+
+
+def engine_cnn(seed: int = 0) -> nn.Module:
+    """conv 5x5 (1 -> 6), relu, 2x2 max pool, conv 5x5 (6 -> 16), relu, 2x2 max pool, then 256-120-84-10."""
+    ag.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                         nn.Linear(84, 10))
+
+
+def numpy_cnn_step_factory(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Any:
+    """The CNN step by hand: im2col (one strided view, copied) and a matmul per convolution,
+    col2im (a loop over the 25 kernel offsets) in its backward; max pooling through argmax
+    over each 2x2 window, its backward a scatter to the argmax."""
+    params = [w.copy() for w in weights]
+    adam = NumpyAdam(params)
+    n = x.shape[0]
+    rows_ = np.arange(n)
+
+    def im2col(a: np.ndarray, k: int) -> np.ndarray:
+        b, c, h, w = a.shape
+        s = a.strides
+        view = np.lib.stride_tricks.as_strided(a, (b, c, k, k, h - k + 1, w - k + 1), (*s, s[2], s[3]))
+        return np.ascontiguousarray(view).reshape(b, c * k * k, (h - k + 1) * (w - k + 1))
+
+    def col2im(cols: np.ndarray, shape: tuple[int, ...], k: int) -> np.ndarray:
+        b, c, h, w = shape
+        oh, ow = h - k + 1, w - k + 1
+        cols = cols.reshape(b, c, k, k, oh, ow)
+        out = np.zeros(shape, dtype=cols.dtype)
+        for i in range(k):
+            for j in range(k):
+                out[:, :, i:i + oh, j:j + ow] += cols[:, :, i, j]
+        return out
+
+    def conv(a: np.ndarray, w: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = w.shape[-1]
+        cols = im2col(a, k)
+        side = a.shape[2] - k + 1
+        out = (w.reshape(w.shape[0], -1) @ cols + bias[:, None]).reshape(a.shape[0], w.shape[0], side, side)
+        return out, cols
+
+    def conv_grads(g: np.ndarray, cols: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        g = g.reshape(g.shape[0], g.shape[1], -1)
+        dw = (g @ cols.transpose(0, 2, 1)).sum(0).reshape(w.shape)
+        return dw, g.sum((0, 2)), w.reshape(w.shape[0], -1).T @ g
+
+    def pool(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        b, c, h, w = a.shape
+        windows = a.reshape(b, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(b, c, h // 2, w // 2, 4)
+        arg = windows.argmax(-1)[..., None]
+        return np.take_along_axis(windows, arg, -1)[..., 0], arg
+
+    def pool_grad(g: np.ndarray, arg: np.ndarray) -> np.ndarray:
+        b, c, h2, w2 = g.shape
+        windows = np.zeros((b, c, h2, w2, 4), dtype=g.dtype)
+        np.put_along_axis(windows, arg, g[..., None], -1)
+        return windows.reshape(b, c, h2, w2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(b, c, 2 * h2, 2 * w2)
+
+    def step() -> float:
+        cw1, cb1, cw2, cb2, w1, b1, w2, b2, w3, b3 = params
+        z1, cols1 = conv(x, cw1, cb1)
+        p1, arg1 = pool(np.maximum(z1, 0))
+        z2, cols2 = conv(p1, cw2, cb2)
+        p2, arg2 = pool(np.maximum(z2, 0))
+        f = p2.reshape(n, -1)
+        a1 = f @ w1.T + b1
+        h1 = np.maximum(a1, 0)
+        a2 = h1 @ w2.T + b2
+        h2 = np.maximum(a2, 0)
+        logits = h2 @ w3.T + b3
+        shifted = logits - logits.max(1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+        loss = -logp[rows_, y].mean()
+        d = np.exp(logp)
+        d[rows_, y] -= 1
+        d /= n
+        dw3, db3 = d.T @ h2, d.sum(0)
+        d = (d @ w3) * (a2 > 0)
+        dw2, db2 = d.T @ h1, d.sum(0)
+        d = (d @ w2) * (a1 > 0)
+        dw1, db1 = d.T @ f, d.sum(0)
+        d = pool_grad((d @ w1).reshape(p2.shape), arg2) * (z2 > 0)
+        dcw2, dcb2, dcols = conv_grads(d, cols2, cw2)
+        d = pool_grad(col2im(dcols, p1.shape, cw2.shape[-1]), arg1) * (z1 > 0)
+        dcw1, dcb1, _ = conv_grads(d, cols1, cw1)
+        adam.step([dcw1, dcb1, dcw2, dcb2, dw1, db1, dw2, db2, dw3, db3])
+        return float(loss)
+
+    return step
+
+
+def torch_cnn_step_factory(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Any:
+    tnn = torch.nn
+    model = tnn.Sequential(tnn.Conv2d(1, 6, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Conv2d(6, 16, 5), tnn.ReLU(),
+                           tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(256, 120), tnn.ReLU(), tnn.Linear(120, 84),
+                           tnn.ReLU(), tnn.Linear(84, 10))
+    with torch.no_grad():
+        for p, w in zip(model.parameters(), weights):
+            p.copy_(torch.from_numpy(w))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step() -> float:
+        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def bench_cnn_step(repeat: int) -> list[dict[str, Any]]:
+    x, y = cnn_data()
+    model = engine_cnn()
+    weights = [p.detach().numpy().copy() for p in model.parameters()]
+    impls = [("NumPy by hand", numpy_cnn_step_factory(weights, x, y)), ("ndgrad", engine_mlp_step_factory(model, x, y))]
+    if torch is not None:
+        impls.append(("torch eager", torch_cnn_step_factory(weights, x, y)))
+    return _timed_in_turns(impls, repeat, rewarm=1)
+
+
 # --- memory -----------------------------------------------------------------------------------
 def rss_bytes() -> int:
     with open("/proc/self/statm") as f:
@@ -471,6 +599,7 @@ WORKLOADS = {
     "adam_step": bench_adam_step,
     "tiny_ops": bench_tiny_ops,
     "rnn_step": bench_rnn_step,
+    "cnn_step": bench_cnn_step,
 }
 
 

@@ -23,8 +23,23 @@ import autograd as ag
 from autograd import Op, Tensor, ops
 
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # re-exported, as in torch
-from .conv import conv1d  # defined beside Conv1d; re-exported so that F.conv1d works as in torch
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # beside their layers; re-exported, as in torch
 from .errors import DomainError, DtypeError, IndexRangeError, ShapeError
+from .fold import fold, unfold
+from .padding import pad
+from .pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
+)
+from .upsampling import interpolate
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -338,6 +353,37 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return input * (keep * (1.0 / (1.0 - p))).astype(input.dtype)
 
 
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero whole channels: each (sample, channel) row of an (N, C, L) or (C, L) input with
+    probability ``p``, the rest scaled by 1/(1-p). Identity when not training."""
+    if input.ndim not in (2, 3):
+        raise ShapeError(f"dropout1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {input.shape}")
+    return _channel_dropout(input, p, training, 1, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero whole channels: each (sample, channel) plane of an (N, C, H, W) input with
+    probability ``p``, the rest scaled by 1/(1-p). A 3-D input is taken as (N, C, L), with a
+    warning, as torch does for now. Identity when not training."""
+    if input.ndim not in (3, 4):
+        raise ShapeError(f"dropout2d: expected a 3-D or 4-D (N, C, H, W) input, got shape {input.shape}")
+    if input.ndim == 3:
+        warnings.warn("dropout2d: a 3-D input is taken as (N, C, L) and its channels dropped (use dropout1d "
+                      "for that); torch plans to read it as an unbatched (C, H, W) instead", stacklevel=2)
+    return _channel_dropout(input, p, training, input.ndim - 2 if input.ndim == 4 else 1, "dropout2d")
+
+
+def _channel_dropout(input: Tensor, p: float, training: bool, spatial_dims: int, op: str) -> Tensor:  # noqa: A002
+    """Dropout with one draw per channel, shared by its trailing ``spatial_dims`` dims."""
+    _check_probability(p, op)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = ag.generator().random(input.shape[: input.ndim - spatial_dims] + (1,) * spatial_dims) >= p
+    return input * (keep * (1.0 / (1.0 - p))).astype(input.dtype)
+
+
 def _check_indices(indices: Tensor, num: int, op: str, what: str) -> np.ndarray:
     idx = indices.detach().numpy()
     if idx.dtype.kind not in "iu":
@@ -415,6 +461,34 @@ def layer_norm(
         out = out * weight
     if bias is not None:
         out = out + bias
+    return out
+
+
+def group_norm(
+    input: Tensor,  # noqa: A002
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each sample of an (N, C, *) input over groups of ``C / num_groups`` consecutive
+    channels (and every other dim), with the biased variance; then scale and shift each channel."""
+    if input.ndim < 2:
+        raise ShapeError(f"group_norm: expected an input with a channel dim (N, C, ...), got shape {input.shape}")
+    n, channels = input.shape[:2]
+    if not isinstance(num_groups, int) or num_groups <= 0 or channels % num_groups:
+        raise ShapeError(f"group_norm: the {channels} channels of input {input.shape} do not split into "
+                         f"num_groups={num_groups} equal groups")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != (channels,):
+            raise ShapeError(f"group_norm: {name} has shape {t.shape}, expected ({channels},)")
+    out, _, _ = _normalize(input.reshape(n, num_groups, -1), (2,), eps)
+    out = out.reshape(input.shape)
+    per_channel = (channels,) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    if bias is not None:
+        out = out + bias.reshape(per_channel)
     return out
 
 
@@ -769,4 +843,11 @@ __all__ = [
     "hinge_embedding_loss", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss",
     "multi_head_attention_forward", "multi_margin_loss", "nll_loss", "one_hot", "relu", "rnn_tanh_cell",
     "scaled_dot_product_attention", "sigmoid", "smooth_l1_loss", "softmax", "softplus", "tanh",
+]
+
+# Convolution, pooling, padding and resizing, defined in modules of their own (imported above).
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
+    "avg_pool2d", "conv2d", "conv_transpose1d", "conv_transpose2d", "dropout1d", "dropout2d", "fold", "group_norm",
+    "interpolate", "max_pool1d", "max_pool2d", "max_unpool1d", "max_unpool2d", "pad", "unfold",
 ]

@@ -1,4 +1,4 @@
-"""``Linear``, and the two shape-only layers that sit around it: ``Identity`` and ``Flatten``."""
+"""``Linear``, and the shape-only layers that sit around it: ``Identity``, ``Flatten`` and ``Unflatten``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import autograd as ag
 from autograd import Tensor
+from autograd.shapes import normalize_dim
 
 from . import functional as F
 from . import init
@@ -77,3 +78,22 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Splits dim ``dim`` into ``unflattened_size`` (a tuple of sizes, one of them may be -1),
+    the inverse of ``Flatten``."""
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)) or not all(
+                isinstance(n, int) and not isinstance(n, bool) for n in unflattened_size):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, got {unflattened_size!r}")
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        dim = normalize_dim(self.dim, input.ndim, "Unflatten")
+        return input.reshape(*input.shape[:dim], *self.unflattened_size, *input.shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,4 +1,5 @@
-"""``BatchNorm1d`` (statistics over the batch, per channel) and ``LayerNorm`` (per sample)."""
+"""``BatchNorm1d`` and ``BatchNorm2d`` (statistics over the batch, per channel), ``LayerNorm``
+(per sample) and ``GroupNorm`` (per sample and group of channels)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,11 @@ from .errors import ShapeError
 from .module import Module, Parameter, factory_dtype
 
 
-class BatchNorm1d(Module):
-    """Normalise each of ``num_features`` channels of an (N, C) or (N, C, L) input.
+class _BatchNorm(Module):
+    """What ``BatchNorm1d`` and ``BatchNorm2d`` share; they differ in the input ranks they take."""
 
-    Training uses the batch's mean and (biased) variance and moves the buffers
-    ``running_mean``/``running_var`` towards the batch's mean and unbiased variance:
-    r <- (1 - momentum) r + momentum * batch, or a cumulative average of all batches when
-    ``momentum`` is None. Evaluation uses the running statistics. ``num_batches_tracked``
-    counts training batches. With ``track_running_stats=False`` there are no buffers and
-    the batch statistics are used in both modes.
-    """
+    ranks: tuple[int, ...] = ()  # the input ranks a subclass takes
+    described = ""
 
     def __init__(
         self,
@@ -38,11 +34,12 @@ class BatchNorm1d(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        dtype = factory_dtype("BatchNorm1d", device, dtype)
+        name = type(self).__name__
+        dtype = factory_dtype(name, device, dtype)
         if not isinstance(num_features, int) or num_features <= 0:
-            raise ValueError(f"BatchNorm1d: num_features must be a positive int, got {num_features!r}")
+            raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = Parameter(ag.ones(num_features, dtype=dtype)) if affine else None
@@ -70,11 +67,12 @@ class BatchNorm1d(Module):
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if input.ndim not in (2, 3):
-            raise ShapeError(f"BatchNorm1d: expected a 2-D (N, C) or 3-D (N, C, L) input, got shape {input.shape}")
+        name = type(self).__name__
+        if input.ndim not in self.ranks:
+            raise ShapeError(f"{name}: expected a {self.described} input, got shape {input.shape}")
         if input.shape[1] != self.num_features:
             raise ShapeError(
-                f"BatchNorm1d: expected {self.num_features} channels in dim 1, got {input.shape[1]} "
+                f"{name}: expected {self.num_features} channels in dim 1, got {input.shape[1]} "
                 f"(input shape {input.shape})"
             )
         updating = self.training and self.track_running_stats
@@ -102,6 +100,28 @@ class BatchNorm1d(Module):
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
             f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Normalise each of ``num_features`` channels of an (N, C) or (N, C, L) input over the
+    batch (and the length). Training uses the batch's mean and (biased) variance and moves the buffers
+    ``running_mean``/``running_var`` towards the batch's mean and unbiased variance:
+    r <- (1 - momentum) r + momentum * batch, or a cumulative average of all batches when
+    ``momentum`` is None. Evaluation uses the running statistics. ``num_batches_tracked``
+    counts training batches. With ``track_running_stats=False`` there are no buffers and
+    the batch statistics are used in both modes.
+    """
+
+    ranks = (2, 3)
+    described = "2-D (N, C) or 3-D (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """``BatchNorm1d`` for images: each of ``num_features`` channels of an (N, C, H, W) input
+    normalised over the batch and both spatial dims, with the same buffers and parameters."""
+
+    ranks = (4,)
+    described = "4-D (N, C, H, W)"
 
 
 class LayerNorm(Module):
@@ -140,3 +160,36 @@ class LayerNorm(Module):
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+class GroupNorm(Module):
+    """Normalise an (N, C, *) input per sample over groups of channels: the C channels split into
+    ``num_groups`` groups of consecutive ones, each normalised over its channels and all other
+    dims (biased variance), then each channel scaled by ``weight`` and shifted by ``bias``
+    (ones and zeros of shape (C,), if ``affine``)."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__()
+        dtype = factory_dtype("GroupNorm", device, dtype)
+        for name, value in (("num_groups", num_groups), ("num_channels", num_channels)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"GroupNorm: {name} must be a positive int, got {value!r}")
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by num_groups={num_groups}")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = Parameter(ag.ones(num_channels, dtype=dtype)) if affine else None
+        self.bias = Parameter(ag.zeros(num_channels, dtype=dtype)) if affine and bias else None
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

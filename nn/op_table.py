@@ -19,6 +19,7 @@ from autograd.op_table import OpCase, case
 from autograd.testing import broadcastable_shapes, elements, shapes
 
 from . import functional as F
+from . import op_table_conv
 
 __all__ = ["CASES", "COVERED_BY"]
 
@@ -132,3 +133,7 @@ COVERED_BY = {
     "BinaryCrossEntropy": "binary_cross_entropy", "ElmanTanh": "rnn_tanh_cell", "Erf": "erf",
     "SoftmaxCrossEntropy": "cross_entropy", "Softplus": "softplus",
 }
+
+# Convolution, pooling, padding and resizing have a table of their own (nn/op_table_conv.py).
+CASES += op_table_conv.CASES
+COVERED_BY.update(op_table_conv.COVERED_BY)
