@@ -21,7 +21,7 @@ from autograd import Tensor
 from .errors import ShapeError
 from .module import Module, Parameter, factory_dtype
 from .padding import padded
-from .windows import Windows, WindowsSum, spatial, window_count
+from .windows import Windows, WindowsSum, spatial, window_counts
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -174,8 +174,7 @@ def _conv(op: str, dims: int, input: Any, weight: Any, bias: Any, stride: Any, p
     if padding_mode != "zeros" and any(any(p) for p in pads):
         x = padded(x, pads, padding_mode, op)
         pads = ((0, 0),) * dims
-    count = tuple(window_count(size, k, s, dl, before, after)
-                  for size, k, s, dl, (before, after) in zip(x.shape[2:], kernel, stride, dilation, pads))
+    count = window_counts(x.shape[2:], kernel, stride, dilation, pads)
     n, rows, positions = x.shape[0], group_channels * math.prod(kernel), math.prod(count)
     cols = Windows.apply(x, tuple(kernel), stride, dilation, pads, count)
     if groups == 1:

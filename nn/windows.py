@@ -94,10 +94,17 @@ def spatial(value: Any, dims: int, name: str, owner: str, minimum: int = 1) -> t
     return tuple(int(v) for v in values)
 
 
+def window_counts(sizes: Any, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...],
+                  padding: Pads, ceil_mode: bool = False) -> tuple[int, ...]:
+    """How many windows fit along each spatial dim (torch's output size)."""
+    return tuple(window_count(n, k, s, d, lo, hi, ceil_mode)
+                 for n, k, s, d, (lo, hi) in zip(sizes, kernel, stride, dilation, padding))
+
+
 def window_count(size: int, kernel: int, stride: int, dilation: int, before: int, after: int,
                  ceil_mode: bool = False) -> int:
-    """How many windows fit along a dim (torch's output size). With ``ceil_mode`` a last,
-    partial window counts too, as long as it starts inside the input or its left padding."""
+    """How many windows fit along a dim. With ``ceil_mode`` a last, partial window counts too,
+    as long as it starts inside the input or its left padding."""
     span = dilation * (kernel - 1) + 1
     room = size + before + after - span
     if not ceil_mode:
