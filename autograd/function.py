@@ -223,6 +223,26 @@ class Context:
                     return
 
 
+def new_node(function: Any, edges: tuple[Any, ...], needs: tuple[bool, ...], partials: Any, out_cls: Any,
+             args: tuple[Any, ...]) -> Context:
+    """A node for one op: ``Function.apply`` makes them, and ``Scalar``'s arithmetic.
+
+    NOTE: the fields are set here rather than in an ``__init__`` that takes keywords: a
+    plain call with positions is the cheapest way to fill a slotted object in Python."""
+    node = _new(Context)
+    node.function = function
+    node.next_edges = edges
+    node.needs_input_grad = needs
+    node._saved = ()
+    node._seq = next(_creation)
+    node._rare = None
+    node._partials = partials
+    node._out_cls = out_cls
+    if _anomaly.enabled:
+        node._rare_fields().site = creation_site(args)
+    return node
+
+
 class _Unrecorded:
     """The ctx forward receives when nothing is recorded. One object serves every call:
     saving does nothing and attributes set on it are dropped, since no backward will run."""
@@ -340,19 +360,7 @@ class Function:
                 )
             return cls._run_unrecorded(out_cls, fargs, args, kwargs)
 
-        # NOTE: the fields are set here rather than in an __init__: one call fewer per
-        # recorded op, which shows on small tensors.
-        ctx = _new(Context)
-        ctx.function = cls
-        ctx.needs_input_grad = tuple(needs)
-        ctx.next_edges = tuple(edges)
-        ctx._saved = ()
-        ctx._seq = next(_creation)
-        ctx._rare = None
-        ctx._partials = None
-        ctx._out_cls = out_cls
-        if _anomaly.enabled:
-            ctx._rare_fields().site = creation_site(args)
+        ctx = new_node(cls, tuple(edges), tuple(needs), None, out_cls, args)
         if on_arrays:
             try:
                 out = cls.forward(ctx, *fargs, **kwargs)

@@ -21,10 +21,8 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .anomaly import creation_site
-from .anomaly import state as _anomaly
 from .engine import run_backward
-from .function import Context, _creation
+from .function import Context, new_node
 from .grad_mode import _state
 from .variable import Variable
 
@@ -203,19 +201,7 @@ def _result(value: float, fn: Any, args: tuple[Any, ...], partials: tuple[Any, .
     if _state.enabled:
         for a in args:
             if type(a) is Scalar and a.requires_grad:
-                # NOTE: as Function.apply sets a node's fields, without an __init__ call.
-                node = _new(Context)
-                node.function = fn
-                node.next_edges = args
-                node.needs_input_grad = ()
-                node._saved = ()
-                node._seq = next(_creation)
-                node._rare = None
-                node._partials = partials
-                node._out_cls = Scalar
-                if _anomaly.enabled:
-                    node._rare_fields().site = creation_site(args)
-                s.grad_fn = node
+                s.grad_fn = new_node(fn, args, (), partials, Scalar, args)
                 s.requires_grad = True
                 return s
     s.grad_fn = None
