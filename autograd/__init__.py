@@ -53,11 +53,50 @@ from .function import Context, Function, Op
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .gradients import zero_grads
+from .indexing_ops import (
+    argwhere,
+    gather,
+    index_add,
+    index_fill,
+    index_select,
+    masked_fill,
+    masked_scatter,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take,
+    take_along_dim,
+)
 from .joining import cat, stack
+from .layout import (
+    broadcast_tensors,
+    broadcast_to,
+    diag,
+    diag_embed,
+    diagonal,
+    flip,
+    fliplr,
+    flipud,
+    meshgrid,
+    narrow,
+    repeat_interleave,
+    roll,
+    rot90,
+    select,
+    tile,
+    trace,
+    tril,
+    triu,
+    unflatten,
+)
 from .moments import std_mean, var_mean
+from .products import addmm, baddbmm, bmm, cdist, cross, einsum, kron, outer, tensordot
 from .render import draw_graph, draw_text
 from .scalar import Scalar
 from .shapes import Size
+from .sorting import argsort, kthvalue, sort, topk, unique
 from .summaries import Histogram, allclose, histc, histogram, isclose
 from .tensor import MinMax, RemovableHandle, Tensor, ValuesIndices, linear, where
 
@@ -171,4 +210,12 @@ __all__ = [
     # scans and order statistics
     "MinMax", "aminmax", "count_nonzero", "cummax", "cummin", "cumprod", "cumsum", "logcumsumexp", "median",
     "std_mean", "var_mean",
+    # indexing with index tensors and masks
+    "argwhere", "gather", "index_add", "index_fill", "index_select", "masked_fill", "masked_scatter", "masked_select",
+    "nonzero", "scatter", "scatter_add", "scatter_reduce", "take", "take_along_dim",
+    # layout, order and products
+    "addmm", "argsort", "baddbmm", "bmm", "broadcast_tensors", "broadcast_to", "cdist", "cross", "diag", "diag_embed",
+    "diagonal", "einsum", "flip", "fliplr", "flipud", "kron", "kthvalue", "meshgrid", "narrow", "outer",
+    "repeat_interleave", "roll", "rot90", "select", "sort", "tensordot", "tile", "topk", "trace", "tril", "triu",
+    "unflatten", "unique",
 ]

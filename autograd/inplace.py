@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import indexing_ops, ops
 from .dtypes import _describe, _foreign_error, _is_real, _operand
-from .grad_mode import _state
+from .grad_mode import _state, no_grad
 from .indexing import _index, in_numpy_order, torch_order
 from .variable import Variable, data_of
 
@@ -97,13 +97,17 @@ class InPlace:
         self.grad_fn, self._output_nr, self.requires_grad = result.grad_fn, result._output_nr, result.requires_grad
         return self
 
+    def _snapshot(self) -> Any:
+        """This tensor's values and history, in memory of their own: what a recorded in-place op
+        reads, so that whatever it saves for backward (mul_ and div_ save their first input) is
+        not the memory about to be overwritten."""
+        before = self._wrap(self._data.copy(), self.grad_fn, self._output_nr)
+        before.requires_grad = self.requires_grad
+        return before
+
     def _inplace(self, op: str, fn: Any, ufunc: Any, other: Any) -> Any:
         if self._records_inplace(op, other):
-            # The op reads a snapshot of this tensor, so whatever it saves for backward (mul_
-            # and div_ save their first input) is not the memory about to be overwritten.
-            before = self._wrap(self._data.copy(), self.grad_fn, self._output_nr)
-            before.requires_grad = self.requires_grad
-            return self._become(fn.apply(before, _operand(other)), op)
+            return self._become(fn.apply(self._snapshot(), _operand(other)), op)
         try:
             ufunc(self._data, data_of(other), out=self._data, casting="same_kind")
         except (ValueError, TypeError) as e:
@@ -129,6 +133,51 @@ class InPlace:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+
+    def _update(self, op: str, compute: Any, *args: Any, **kwargs: Any) -> Any:
+        """The out-of-place ``compute(self, *args, **kwargs)`` done in place: recorded when a
+        graph is being built (this tensor takes over the result's history), else written
+        straight into this tensor's memory."""
+        if self._records_inplace(op, *(a for a in (*args, *kwargs.values()) if isinstance(a, Variable))):
+            return self._become(compute(self._snapshot(), *args, **kwargs), op)
+        with no_grad():
+            result = compute(self, *args, **kwargs)
+        if result.shape != self.shape:
+            raise RuntimeError(f"{op}: the result has shape {result.shape} and cannot be written in place into a "
+                               f"tensor of shape {self.shape}")
+        self._data[...] = result._data
+        self._bump()
+        return self
+
+    # --- in-place forms of the indexing ops (indexing_ops.py) -----------------------
+    def masked_fill_(self, mask: Any, value: Any) -> Any:
+        """``masked_fill`` in place: ``value`` where ``mask`` (broadcast to this shape) holds."""
+        return self._update("masked_fill_", indexing_ops.masked_fill, mask, value)
+
+    def masked_scatter_(self, mask: Any, source: Any) -> Any:
+        """``masked_scatter`` in place: the elements of ``source``, in order, where ``mask`` holds."""
+        return self._update("masked_scatter_", indexing_ops.masked_scatter, mask, source)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: str | None = None) -> Any:
+        """``scatter`` in place: ``src`` (or ``value``) written along ``dim`` at ``index``."""
+        return self._update("scatter_", indexing_ops.scatter, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Any:
+        """``scatter_add`` in place: ``src`` added along ``dim`` at ``index``."""
+        return self._update("scatter_add_", indexing_ops.scatter_add, dim, index, src)
+
+    def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Any:
+        """``scatter_reduce`` in place: ``src`` reduced into this tensor along ``dim`` at ``index``."""
+        return self._update("scatter_reduce_", indexing_ops.scatter_reduce, dim, index, src, reduce,
+                            include_self=include_self)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Any:
+        """``index_add`` in place: the slices of ``source`` (times ``alpha``) added at ``index``."""
+        return self._update("index_add_", indexing_ops.index_add, dim, index, source, alpha=alpha)
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Any:
+        """``index_fill`` in place: the slices along ``dim`` at ``index`` set to ``value``."""
+        return self._update("index_fill_", indexing_ops.index_fill, dim, index, value)
 
     def fill_(self, value: Any) -> Any:
         if self._records_inplace("fill_", value):

@@ -285,6 +285,227 @@ def np_moments(spread):
     return reference
 
 
+# --- indexing with index tensors, layout, order and products -------------------------------------------
+
+
+@st.composite
+def taken_along(draw, shape, index_sizes=None, dim=None):
+    """``dim`` and an index into ``shape`` along it: as many dims, no larger than ``shape``
+    elsewhere (``index_sizes`` gives its sizes, or strategies for them), values in range along
+    ``dim`` (some repeat)."""
+    dim = draw(dims(shape)) if dim is None else dim
+    axis = dim % len(shape)
+    if index_sizes is None:
+        index_sizes = tuple(st.integers(1, 3 if d == axis else n) for d, n in enumerate(shape))
+    sizes = tuple(draw(k) if isinstance(k, st.SearchStrategy) else k for k in index_sizes)
+    index = draw(hnp.arrays(np.int64, sizes, elements=st.integers(0, shape[axis] - 1)))
+    return {"dim": dim, "index": index}
+
+
+def smaller_second(shape_strategy):
+    """A shape and one no larger in any dim (a scatter's input and source)."""
+    return shape_strategy.flatmap(lambda s: st.tuples(*[st.integers(1, n) for n in s]).map(lambda r: (s, r)))
+
+
+@st.composite
+def one_dim_differs(draw):
+    """A shape and the same with one dim's size changed: index_add's input and source."""
+    shape = draw(ND)
+    axis = draw(st.integers(0, len(shape) - 1))
+    return shape, shape[:axis] + (draw(st.integers(1, 3)),) + shape[axis + 1 :]
+
+
+@st.composite
+def positions_along(draw, shape, source_shape=None):
+    """``dim`` and a 1-D index of positions along it (as many as ``source_shape`` has there)."""
+    differ = [d for d in range(len(shape)) if source_shape is not None and source_shape[d] != shape[d]]
+    dim = differ[0] if differ else draw(dims(shape))
+    n = shape[dim] if source_shape is None else source_shape[dim]
+    count = draw(st.integers(1, 4)) if source_shape is None else n
+    index = draw(hnp.arrays(np.int64, (count,), elements=st.integers(0, shape[dim] - 1)))
+    return {"dim": dim, "index": index}
+
+
+def torch_order_indices(shape):
+    """Indices of ints, slices and index arrays (of one length) mixed, the kind whose result
+    torch lays out otherwise than NumPy (an int is applied first)."""
+    def item(n, length):
+        return st.one_of(st.integers(-n, n - 1), st.just(slice(None)), st.builds(slice, st.integers(0, n)),
+                         hnp.arrays(np.int64, length, elements=st.integers(-n, n - 1)))
+    return {"index": st.integers(1, 3).flatmap(lambda length: st.tuples(*[item(n, length) for n in shape]))}
+
+
+def np_torch_index(a, index):
+    """``a[index]`` in torch's order: the ints first, as selects, then the rest."""
+    first = tuple(i if isinstance(i, int) else slice(None) for i in index)
+    return a[first][tuple(i for i in index if not isinstance(i, int))]
+
+
+def np_along(index, axis):
+    grid = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+    grid[axis] = index
+    return tuple(grid)
+
+
+def np_gather(a, dim, index):
+    return a[np_along(index, dim % a.ndim)]
+
+
+def np_scatter(a, src, dim, index, reduce=None, include_self=True):
+    """scatter, and scatter_reduce's reductions, by a loop over the values sent."""
+    out = a.copy()
+    where = np_along(index, dim % a.ndim)
+    if reduce is None:
+        out[where] = src[tuple(slice(n) for n in index.shape)]
+        return out
+    sent: dict = {}
+    for k in np.ndindex(*index.shape):
+        sent.setdefault(tuple(int(w[k] if w.ndim else w) for w in np.broadcast_arrays(*where)), []).append(src[k])
+    pick = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max, "amin": np.min}[reduce]
+    for place, values in sent.items():
+        out[place] = pick(values + [a[place]] if include_self else values)
+    return out
+
+
+def np_index_add(a, source, dim, index, alpha=1.0):
+    out = a.copy()
+    np.add.at(out, (slice(None),) * dim + (index,), alpha * source)
+    return out
+
+
+def np_index_fill(a, value, dim, index):
+    out = a.copy()
+    out[(slice(None),) * dim + (index,)] = value
+    return out
+
+
+def np_masked_scatter(a, source, mask):
+    out = a.copy()
+    out[mask] = source.reshape(-1)[: int(mask.sum())]
+    return out
+
+
+def np_diag_embed(a, offset, dim1, dim2):
+    n = a.shape[-1] + abs(offset)
+    out = np.zeros(a.shape[:-1] + (n, n))
+    for i in range(a.shape[-1]):
+        out[..., i - min(offset, 0), i + max(offset, 0)] = a[..., i]
+    return np.moveaxis(out, (-2, -1), (dim1, dim2))
+
+
+def np_unfold(a, dimension, size, step):
+    windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=dimension)
+    return windows[(slice(None),) * (dimension % a.ndim) + (slice(None, None, step),)]
+
+
+def np_sort(a, dim, descending):
+    order = np.argsort(-a if descending else a, axis=dim)
+    return np.take_along_axis(a, order, dim), order
+
+
+def np_topk(a, k, dim, largest):
+    values, order = np_sort(a, dim, largest)
+    keep = (slice(None),) * (dim % a.ndim) + (slice(0, k),)
+    return values[keep], order[keep]
+
+
+def np_kthvalue(a, k, dim, keepdim):
+    values, order = np_sort(a, dim, False)
+    keep = (slice(None),) * (dim % a.ndim) + (slice(k - 1, k),)
+    values, order = values[keep], order[keep]
+    return (values, order) if keepdim else (values.squeeze(dim), order.squeeze(dim))
+
+
+def np_cdist(a, b, p):
+    return np.sum(np.abs(a[..., :, None, :] - b[..., None, :, :]) ** p, axis=-1) ** (1.0 / p)
+
+
+@st.composite
+def distinct_dims(draw, shape, count=2):
+    """``count`` different dims of ``shape`` (or of that many dims), negative ones included."""
+    ndim = shape if isinstance(shape, int) else len(shape)
+    chosen = draw(st.lists(st.integers(0, ndim - 1), min_size=count, max_size=count, unique=True))
+    return [draw(st.sampled_from([d, d - ndim])) for d in chosen]
+
+
+@st.composite
+def unfold_kwargs(draw, shape):
+    dim = draw(dims(shape))
+    return {"dimension": dim, "size": draw(st.integers(1, shape[dim])), "step": draw(st.integers(1, 2))}
+
+
+@st.composite
+def narrow_kwargs(draw, shape):
+    dim = draw(dims(shape))
+    n = shape[dim]
+    start = draw(st.integers(-n, n - 1))
+    return {"dim": dim, "start": start, "length": draw(st.integers(0, n - start % n))}
+
+
+@st.composite
+def unflatten_kwargs(draw, shape):
+    dim = draw(dims(shape))
+    n = shape[dim]
+    return {"dim": dim, "sizes": draw(st.sampled_from([(n,), (1, n), (n, 1), (-1,), (1, -1, 1)]))}
+
+
+@st.composite
+def topk_kwargs(draw, shape):
+    dim = draw(dims(shape))
+    return {"k": draw(st.integers(0, shape[dim])), "dim": dim, "largest": draw(st.booleans())}
+
+
+@st.composite
+def kthvalue_kwargs(draw, shape):
+    dim = draw(dims(shape))
+    return {"k": draw(st.integers(1, shape[dim])), "dim": dim, "keepdim": draw(st.booleans())}
+
+
+@st.composite
+def tensordot_shapes(draw):
+    shared = draw(shapes(max_dims=2))
+    return draw(shapes(max_dims=1)) + shared, shared + draw(shapes(max_dims=1))
+
+
+def contracted_dims(shape_a, shape_b):
+    """How many trailing dims of ``shape_a`` match the leading ones of ``shape_b``, for tensordot."""
+    fit = [k for k in range(min(len(shape_a), len(shape_b)) + 1) if shape_a[len(shape_a) - k :] == shape_b[:k]]
+    return {"dims": st.sampled_from(fit)}
+
+
+@st.composite
+def scatter_reduce_kwargs(draw, shape, src_shape, reductions):
+    return {**draw(taken_along(shape, src_shape)), "reduce": draw(st.sampled_from(reductions)),
+            "include_self": draw(st.booleans())}
+
+
+@st.composite
+def batched_triple(draw, batch=True):
+    b, n, m, p = (draw(st.integers(1, 3)) for _ in range(4))
+    lead = (b,) if batch else ()
+    out = lead + (n, p)
+    return draw(reduced_shapes(out)), lead + (n, m), lead + (m, p)
+
+
+@st.composite
+def cross_shapes(draw):
+    """Two shapes that broadcast, with a dim of size 3 in both (where the vectors lie)."""
+    before, after = draw(shapes(max_dims=1)), draw(shapes(max_dims=1))
+    keep = [draw(st.booleans()) for _ in before + after]
+    other = tuple(n if k else 1 for n, k in zip(before + after, keep))
+    return before + (3,) + after, other[: len(before)] + (3,) + other[len(before) :]
+
+
+def cross_dims(shape, other):
+    return {"dim": st.sampled_from([d for d in range(len(shape)) if shape[d] == other[d] == 3])}
+
+
+@st.composite
+def cdist_shapes(draw):
+    batch, m = draw(shapes(max_dims=1)), draw(st.integers(1, 3))
+    return batch + (draw(st.integers(1, 3)), m), batch + (draw(st.integers(1, 3)), m)
+
+
 # --- the table: one line per op ----------------------------------------------------------------------
 
 
@@ -419,6 +640,89 @@ CASES = [
     case("clone", lambda a: a.clone(), np.copy),
     case("cast", lambda a: a.float().double(), lambda a: a.astype(np.float32).astype(np.float64), eps=1e-2,
          atol=1e-5, rtol=1e-5, forward_rtol=1e-6),
+    # layout, order and products
+    case("flip", lambda a, dims: a.flip(dims), lambda a, dims: np.flip(a, dims), shapes=ND,
+         kwargs=lambda s: {"dims": st.lists(st.integers(0, len(s) - 1), unique=True).map(tuple)}),
+    case("fliplr", ag.fliplr, np.fliplr, shapes=shapes(min_dims=2)),
+    case("flipud", lambda a: a.flipud(), np.flipud, shapes=ND),
+    case("roll", lambda a, shifts, dims: a.roll(shifts, dims), lambda a, shifts, dims: np.roll(a, shifts, dims),
+         shapes=ND, kwargs=lambda s: {"shifts": st.integers(-4, 4), "dims": dims(s)}),
+    case("roll_flat", lambda a, shifts: ag.roll(a, shifts), lambda a, shifts: np.roll(a, shifts),
+         kwargs={"shifts": st.integers(-4, 4)}),
+    case("rot90", lambda a, k, dims: a.rot90(k, dims), lambda a, k, dims: np.rot90(a, k, dims),
+         shapes=shapes(min_dims=2), kwargs=lambda s: {"k": st.integers(-4, 4), "dims": distinct_dims(s)}),
+    case("repeat", lambda a, sizes: a.repeat(*sizes), lambda a, sizes: np.tile(a, sizes),
+         kwargs=lambda s: {"sizes": st.lists(st.integers(1, 2), min_size=len(s), max_size=len(s) + 1)}),
+    case("tile", lambda a, sizes: ag.tile(a, sizes), lambda a, sizes: np.tile(a, sizes),
+         kwargs={"sizes": st.lists(st.integers(1, 2), max_size=3)}),
+    case("repeat_interleave", lambda a, repeats, dim: a.repeat_interleave(repeats, dim),
+         lambda a, repeats, dim: np.repeat(a, repeats, dim), shapes=ND,
+         kwargs=lambda s: {"repeats": st.integers(0, 2), "dim": st.one_of(st.none(), dims(s))}),
+    case("repeat_interleave_counts", lambda a, repeats: ag.repeat_interleave(a, ag.tensor(repeats), dim=0),
+         lambda a, repeats: np.repeat(a, repeats, 0), shapes=ND,
+         kwargs=lambda s: {"repeats": hnp.arrays(np.int64, s[:1], elements=st.integers(0, 2))}),
+    case("tril", lambda a, diagonal: a.tril(diagonal), lambda a, diagonal: np.tril(a, diagonal),
+         shapes=shapes(min_dims=2), kwargs={"diagonal": st.integers(-3, 3)}),
+    case("triu", lambda a, diagonal: ag.triu(a, diagonal), lambda a, diagonal: np.triu(a, diagonal),
+         shapes=shapes(min_dims=2), kwargs={"diagonal": st.integers(-3, 3)}),
+    case("diag_vector", lambda a, diagonal: a.diag(diagonal), lambda a, diagonal: np.diag(a, diagonal),
+         shapes=shapes(min_dims=1, max_dims=1), kwargs={"diagonal": st.integers(-2, 2)}),
+    case("diag_matrix", lambda a, diagonal: ag.diag(a, diagonal), lambda a, diagonal: np.diag(a, diagonal),
+         shapes=shapes(min_dims=2, max_dims=2), kwargs={"diagonal": st.integers(-3, 3)}),
+    case("diagonal", lambda a, offset, dims: a.diagonal(offset, *dims),
+         lambda a, offset, dims: np.diagonal(a, offset, *dims), shapes=shapes(min_dims=2),
+         kwargs=lambda s: {"offset": st.integers(-3, 3), "dims": distinct_dims(s)}),
+    case("diag_embed", lambda a, offset, dims: ag.diag_embed(a, offset, *dims),
+         lambda a, offset, dims: np_diag_embed(a, offset, *dims), shapes=shapes(min_dims=1, max_dims=2),
+         kwargs=lambda s: {"offset": st.integers(-2, 2), "dims": distinct_dims(len(s) + 1)}),
+    case("trace", lambda a: a.trace(), np.trace, shapes=shapes(min_dims=2, max_dims=2)),
+    case("unfold", lambda a, **kw: a.unfold(**kw), np_unfold, shapes=ND, kwargs=unfold_kwargs),
+    case("unflatten", lambda a, dim, sizes: a.unflatten(dim, sizes),
+         lambda a, dim, sizes: a.reshape(a.shape[: dim % a.ndim] + sizes + a.shape[dim % a.ndim + 1 :]), shapes=ND,
+         kwargs=unflatten_kwargs),
+    case("narrow", lambda a, dim, start, length: a.narrow(dim, start, length),
+         lambda a, dim, start, length: np.take(a, np.arange(start % a.shape[dim], start % a.shape[dim] + length), dim),
+         shapes=ND, kwargs=narrow_kwargs),
+    case("select", lambda a, dim, index: ag.select(a, dim, index), lambda a, dim, index: np.take(a, index, dim),
+         shapes=ND, kwargs=lambda s: dims(s).flatmap(
+             lambda d: st.fixed_dictionaries({"dim": st.just(d), "index": st.integers(-s[d], s[d] - 1)}))),
+    # stacked: each grid comes from one input only, and check_op wants each output from every input
+    case("meshgrid", lambda *xs, indexing: ag.stack(ag.meshgrid(*xs, indexing=indexing)),
+         lambda *xs, indexing: np.stack(np.meshgrid(*xs, indexing=indexing)), shapes=st.lists(
+             shapes(min_dims=1, max_dims=1), min_size=1, max_size=3).map(tuple),
+         kwargs=lambda *s: {"indexing": st.sampled_from(["ij", "xy"])}),
+    case("broadcast_to", lambda a, shape: a.broadcast_to(shape), np_expand,
+         kwargs=lambda s: {"shape": expand_targets(s)}),
+    case("broadcast_tensors", lambda *xs: ag.stack(ag.broadcast_tensors(*xs)),
+         lambda *xs: np.stack(np.broadcast_arrays(*xs)), shapes=TRIPLE),
+    case("sort", lambda a, dim, descending: a.sort(dim, descending), np_sort, shapes=ND, distinct=True,
+         kwargs=lambda s: {"dim": dims(s), "descending": st.booleans()}),
+    case("topk", lambda a, **kw: ag.topk(a, **kw), np_topk, shapes=ND, distinct=True, kwargs=topk_kwargs),
+    case("kthvalue", lambda a, **kw: a.kthvalue(**kw), np_kthvalue, shapes=ND, distinct=True, kwargs=kthvalue_kwargs),
+    case("einsum_contract", lambda a, b: ag.einsum("bij,jk->bki", a, b), lambda a, b: np.einsum("bij,jk->bki", a, b),
+         shapes=matmul_batched_shapes().filter(lambda s: len(s[0]) == 3).map(lambda s: (s[0], s[1][-2:]))),
+    case("einsum_ellipsis", lambda a, b: ag.einsum("...ij,...j->...i", a, b), lambda a, b: np.einsum(
+         "...ij,...j->...i", a, b), shapes=matmul_batched_shapes().map(lambda s: (s[0], s[1][:-2] + s[1][-2:-1]))),
+    case("einsum_diagonal", lambda a, b: ag.einsum("iij,j", a, b), lambda a, b: np.einsum("iij,j", a, b),
+         shapes=st.tuples(st.integers(1, 3), st.integers(1, 3)).map(lambda nm: ((nm[0], nm[0], nm[1]), (nm[1],)))),
+    case("einsum_three", lambda a, b, c: ag.einsum("ab,bc,ca->b", a, b, c), lambda a, b, c: np.einsum(
+         "ab,bc,ca->b", a, b, c), shapes=st.tuples(*[st.integers(1, 3)] * 3).map(
+         lambda n: ((n[0], n[1]), (n[1], n[2]), (n[2], n[0])))),
+    case("einsum_summed_alone", lambda a: ag.einsum("ijk->j", a), lambda a: np.einsum("ijk->j", a),
+         shapes=shapes(min_dims=3, max_dims=3)),
+    case("tensordot", lambda a, b, dims: ag.tensordot(a, b, dims), lambda a, b, dims: np.tensordot(a, b, dims),
+         shapes=tensordot_shapes(), kwargs=contracted_dims),
+    case("outer", ag.outer, np.outer, shapes=st.tuples(shapes(min_dims=1, max_dims=1), shapes(min_dims=1, max_dims=1))),
+    case("kron", lambda a, b: a.kron(b), np.kron, shapes=st.tuples(shapes(), shapes())),
+    case("bmm", ag.bmm, np.matmul, shapes=batched_triple().map(lambda s: s[1:])),
+    case("addmm", lambda c, a, b: ag.addmm(c, a, b, beta=0.5, alpha=-2.0), lambda c, a, b: 0.5 * c - 2.0 * a @ b,
+         shapes=batched_triple(batch=False)),
+    case("baddbmm", lambda c, a, b: c.baddbmm(a, b, alpha=1.5), lambda c, a, b: c + 1.5 * a @ b,
+         shapes=batched_triple()),
+    case("cross", lambda a, b, dim: ag.cross(a, b, dim), lambda a, b, dim: np.cross(a, b, axis=dim),
+         shapes=cross_shapes(), kwargs=cross_dims),
+    case("cdist", lambda a, b, p: ag.cdist(a, b, p), np_cdist, shapes=cdist_shapes(), elements=[ON_GRID, OFF_GRID],
+         kwargs={"p": st.sampled_from([1.0, 2.0, 3.0])}),
     # indexing
     case("index_basic", lambda a, index: a[index], lambda a, index: a[index],
          kwargs=lambda s: {"index": hnp.basic_indices(s, allow_newaxis=True)}),
@@ -431,6 +735,52 @@ CASES = [
          kwargs=lambda s: {"mask": hnp.arrays(bool, s)}),
     case("index_mask_dim0", lambda a, mask: a[mask], lambda a, mask: a[mask], shapes=ND,
          kwargs=lambda s: {"mask": hnp.arrays(bool, s[:1])}),
+    # indexing with index tensors and masks; torch's order of an int and index arrays
+    case("index_torch_order", lambda a, index: a[index], np_torch_index, shapes=ND, kwargs=torch_order_indices),
+    case("setitem_torch_order", lambda a, index: setitem(a, a[index] * 2.0, index),
+         lambda a, index: np_setitem(a, 2.0 * a[index], index), shapes=ND, kwargs=torch_order_indices),
+    case("gather", lambda a, dim, index: a.gather(dim, ag.tensor(index)), np_gather, shapes=ND, kwargs=taken_along),
+    case("take_along_dim", lambda a, dim, index: ag.take_along_dim(a, ag.tensor(index), dim),
+         lambda a, dim, index: np.take_along_axis(a, index, dim), shapes=ND,
+         kwargs=lambda s: dims(s).flatmap(lambda d: taken_along(s, tuple(
+             st.integers(1, 3) if k == d % len(s) else st.sampled_from([1, n]) for k, n in enumerate(s)), d))),
+    case("take", lambda a, index: ag.take(a, ag.tensor(index)), lambda a, index: a.reshape(-1)[index],
+         kwargs=lambda s: {"index": hnp.arrays(np.int64, shapes(max_dims=2), elements=st.integers(
+             -math.prod(s), math.prod(s) - 1))}),
+    case("scatter", lambda a, src, dim, index: ag.scatter(a, dim, index, src), np_scatter,
+         shapes=smaller_second(ND), kwargs=lambda s, src_shape: taken_along(s, src_shape)),
+    case("scatter_value", lambda a, dim, index: a.scatter(dim, ag.tensor(index), value=-0.5),
+         lambda a, dim, index: np_scatter(a, np.full(index.shape, -0.5), dim, index), shapes=ND, kwargs=taken_along),
+    case("scatter_add", lambda a, src, dim, index: a.scatter_add(dim, ag.tensor(index), src),
+         lambda a, src, dim, index: np_scatter(a, src, dim, index, "sum"), shapes=smaller_second(ND),
+         kwargs=lambda s, src_shape: taken_along(s, src_shape)),
+    case("scatter_reduce_sum_mean", lambda a, src, dim, index, reduce, include_self: a.scatter_reduce(
+         dim, ag.tensor(index), src, reduce, include_self=include_self), np_scatter, shapes=smaller_second(ND),
+         kwargs=lambda s, src_shape: scatter_reduce_kwargs(s, src_shape, ["sum", "mean"])),
+    case("scatter_reduce_prod", lambda a, src, dim, index, reduce, include_self: ag.scatter_reduce(
+         a, dim, index, src, reduce, include_self=include_self), np_scatter, shapes=smaller_second(ND),
+         elements=NEAR_ONE, kwargs=lambda s, src_shape: scatter_reduce_kwargs(s, src_shape, ["prod"])),
+    case("scatter_reduce_extremes", lambda a, src, dim, index, reduce, include_self: a.scatter_reduce(
+         dim, index, src, reduce, include_self=include_self), np_scatter, shapes=smaller_second(ND),
+         elements=[ON_GRID, OFF_GRID], distinct=True,
+         kwargs=lambda s, src_shape: scatter_reduce_kwargs(s, src_shape, ["amax", "amin"])),
+    case("index_select", lambda a, dim, index: a.index_select(dim, ag.tensor(index)),
+         lambda a, dim, index: np.take(a, index, dim), shapes=ND, kwargs=positions_along),
+    case("index_add", lambda a, source, dim, index: ag.index_add(a, dim, index, source, alpha=-1.5),
+         lambda a, source, dim, index: np_index_add(a, source, dim % a.ndim, index, -1.5), shapes=one_dim_differs(),
+         kwargs=positions_along),
+    case("index_fill", lambda a, value, dim, index: a.index_fill(dim, index, value),
+         lambda a, value, dim, index: np_index_fill(a, value, dim % a.ndim, index),
+         shapes=ND.map(lambda s: (s, ())), kwargs=lambda s, _: positions_along(s)),
+    case("masked_fill", lambda a, value, mask: a.masked_fill(ag.tensor(mask), value), lambda a, value, mask: np.where(
+         mask, value, a), shapes=shapes().map(lambda s: (s, ())), kwargs=lambda s, _: {"mask": hnp.arrays(
+             bool, hnp.broadcastable_shapes(s, max_dims=len(s)))}),
+    case("masked_select", lambda a, mask: ag.masked_select(a, mask), lambda a, mask: np.broadcast_to(
+         a, np.broadcast_shapes(a.shape, mask.shape))[np.broadcast_to(mask, np.broadcast_shapes(a.shape, mask.shape))],
+         kwargs=lambda s: {"mask": hnp.arrays(bool, hnp.broadcastable_shapes(s))}),
+    case("masked_scatter", lambda a, source, mask: a.masked_scatter(mask, source), lambda a, source, mask:
+         np_masked_scatter(a, source, mask), shapes=shapes().map(lambda s: (s, s)),
+         kwargs=lambda s, _: {"mask": hnp.arrays(bool, s)}),
     # in-place ops on non-leaf tensors (recorded in the graph)
     case("add_", lambda a, b: a.clone().add_(b, alpha=2.0), lambda a, b: a + 2.0 * b, shapes=pairs_of(shapes())),
     case("sub_", lambda a, b: (a * 1.0).sub_(b), np.subtract, shapes=pairs_of(shapes())),
@@ -441,6 +791,20 @@ CASES = [
     case("fill_", lambda a: a.clone().fill_(2.0) * a, lambda a: 2.0 * a),
     case("zero_", lambda a: a.clone().zero_() + a, lambda a: a + 0.0),
     case("copy_", lambda a, b: a.clone().copy_(b), lambda a, b: np.broadcast_to(b, a.shape), shapes=pairs_of(shapes())),
+    case("masked_fill_", lambda a, value, mask: a.clone().masked_fill_(mask, value),
+         lambda a, value, mask: np.where(mask, value, a), shapes=shapes().map(lambda s: (s, ())),
+         kwargs=lambda s, _: {"mask": hnp.arrays(bool, s)}),
+    case("scatter_", lambda a, src, dim, index: a.clone().scatter_(dim, index, src), np_scatter,
+         shapes=smaller_second(ND), kwargs=lambda s, src_shape: taken_along(s, src_shape)),
+    case("scatter_add_", lambda a, src, dim, index: (a * 1.0).scatter_add_(dim, index, src),
+         lambda a, src, dim, index: np_scatter(a, src, dim, index, "sum"), shapes=smaller_second(ND),
+         kwargs=lambda s, src_shape: taken_along(s, src_shape)),
+    case("index_add_", lambda a, source, dim, index: a.clone().index_add_(dim, index, source),
+         lambda a, source, dim, index: np_index_add(a, source, dim % a.ndim, index), shapes=one_dim_differs(),
+         kwargs=positions_along),
+    case("index_fill_", lambda a, value, dim, index: a.clone().index_fill_(dim, index, value),
+         lambda a, value, dim, index: np_index_fill(a, value, dim % a.ndim, index),
+         shapes=ND.map(lambda s: (s, ())), kwargs=lambda s, _: positions_along(s)),
     # scans and order statistics
     case("cumsum", lambda a, dim: a.cumsum(dim), np_scan(np.cumsum), kwargs=lambda s: {"dim": dims(s)}),
     case("cumprod", lambda a, dim: ag.cumprod(a, dim), np_scan(np.cumprod), elements=NEAR_ONE,
@@ -481,6 +845,7 @@ COVERED_BY = {
     "Relu": "relu", "Reshape": "reshape", "SetItem": "setitem", "Sigmoid": "sigmoid", "Sin": "sin",
     "Softmax": "softmax", "Sqrt": "sqrt", "Stack": "stack", "Sub": "sub", "Sum": "sum", "SumToShape": "sum_to_shape",
     "Tanh": "tanh", "Where": "where", "Unbind": "unbind",
+    "Einsum": "einsum_three",
     "Cumprod": "cumprod_with_zeros", "Cumsum": "cumsum", "LogCumSumExp": "logcumsumexp",
     # the derivatives of sigmoid and tanh as ops of their own: checked by their second order
 }

@@ -53,6 +53,20 @@ class Size(tuple):
 _SIZE = tuple.__new__  # a Size from ints without Size.__new__'s checks: _SIZE(Size, ints)
 
 
+def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """Sizes given as f(2, 3) or f((2, 3)) or f([2, 3])."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for k, s in enumerate(shape):
+        if type(s) is not int:  # the common case costs one test per size
+            # Every size from here on is checked, not only the first that is not a plain int.
+            for r in shape[k:]:
+                if not isinstance(r, (int, np.integer)) or isinstance(r, bool):
+                    raise TypeError(f"sizes must be ints, got {shape}")
+            return tuple(int(r) for r in shape)
+    return shape
+
+
 def normalize_dim(dim: int, ndim: int, op: str = "") -> int:
     """A dim in [-ndim, ndim) made non-negative; a 0-d tensor accepts 0 and -1."""
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import engine, ops, shapes
+from . import engine, indexing_ops, layout, ops, products, shapes, sorting
 from .aliases import numpy_names
 from .device import CPU, split_to_args
 from .dtypes import (
@@ -31,7 +31,7 @@ from .indexing import _index, torch_order
 from .inplace import InPlace
 from .numpy_api import array_function, array_ufunc
 from .ops.scan import along, median_index, running_extreme_index
-from .shapes import _SIZE, Size, normalize_dim, normalize_dims, numel
+from .shapes import _SIZE, Size, _shape_arg, normalize_dim, normalize_dims, numel
 from .variable import Variable, data_of
 
 _new = object.__new__
@@ -1054,6 +1054,54 @@ class Tensor(InPlace, Variable):
         axes = normalize_dims(dim, self.ndim, "count_nonzero")
         return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=axes), dtype=np.int64))
 
+    # --- layout, order and products (layout.py, sorting.py, products.py) --------------------
+    flip = layout.flip
+    fliplr = layout.fliplr
+    flipud = layout.flipud
+    roll = layout.roll
+    rot90 = layout.rot90
+    repeat = layout.repeat
+    tile = layout.tile
+    repeat_interleave = layout.repeat_interleave
+    tril = layout.tril
+    triu = layout.triu
+    diag = layout.diag
+    diagonal = layout.diagonal
+    diag_embed = layout.diag_embed
+    trace = layout.trace
+    unfold = layout.unfold
+    unflatten = layout.unflatten
+    narrow = layout.narrow
+    select = layout.select
+    broadcast_to = layout.broadcast_to
+    sort = sorting.sort
+    argsort = sorting.argsort
+    topk = sorting.topk
+    kthvalue = sorting.kthvalue
+    unique = sorting.unique
+    outer = products.outer
+    kron = products.kron
+    bmm = products.bmm
+    addmm = products.addmm
+    baddbmm = products.baddbmm
+    cross = products.cross
+
+    # --- indexing with index tensors and masks (indexing_ops.py) --------------------------
+    gather = indexing_ops.gather
+    scatter = indexing_ops.scatter
+    scatter_add = indexing_ops.scatter_add
+    scatter_reduce = indexing_ops.scatter_reduce
+    index_select = indexing_ops.index_select
+    index_add = indexing_ops.index_add
+    index_fill = indexing_ops.index_fill
+    masked_fill = indexing_ops.masked_fill
+    masked_select = indexing_ops.masked_select
+    masked_scatter = indexing_ops.masked_scatter
+    take = indexing_ops.take
+    take_along_dim = indexing_ops.take_along_dim
+    nonzero = indexing_ops.nonzero
+    argwhere = indexing_ops.argwhere
+
     # --- indexing ------------------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:
         """Indexing as in torch: NumPy's, except that an int index is applied first, as a select
@@ -1108,22 +1156,11 @@ def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """Sizes given as f(2, 3) or f((2, 3)) or f([2, 3])."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    for k, s in enumerate(shape):
-        if type(s) is not int:  # the common case costs one test per size
-            # Every size from here on is checked, not only the first that is not a plain int.
-            for r in shape[k:]:
-                if not isinstance(r, (int, np.integer)) or isinstance(r, bool):
-                    raise TypeError(f"sizes must be ints, got {shape}")
-            return tuple(int(r) for r in shape)
-    return shape
-
-
-def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
-    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+    """Elements of ``input`` where ``condition`` holds, else of ``other``; given the condition
+    alone, the indices where it holds (``nonzero(condition, as_tuple=True)``)."""
+    if input is None and other is None:
+        return indexing_ops.nonzero(_as_tensor(condition), as_tuple=True)
     cond = np.asarray(data_of(condition))
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")

@@ -1,6 +1,7 @@
 """The built-in ops, each an ``Op`` (a ``Function`` on arrays) with its forward and backward side
 by side. Public: an op of another package (``nn``) may call them in its own rules."""
 
+from .einsum import Einsum
 from .elementwise import (
     Abs,
     Add,
@@ -35,5 +36,6 @@ __all__ = [
     "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "Relu", "Reshape", "SetItem", "Sigmoid",
     "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "SumToShape", "Tanh", "Unbind", "Where",
     "Cumprod", "Cumsum", "LogCumSumExp",  # scans
+    "Einsum",  # products
     "linear_grads",
 ]
