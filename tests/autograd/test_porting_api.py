@@ -164,3 +164,32 @@ def test_add_with_alpha_is_differentiable():
     a, b = ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([3.0, 4.0], requires_grad=True)
     a.add(b, alpha=-0.5).sum().backward()
     assert a.grad.tolist() == [1.0, 1.0] and b.grad.tolist() == [-0.5, -0.5]
+
+
+def test_function_forms_name_the_tensor_input_as_torch_does():
+    x = ag.tensor([[1.0, -2.0], [3.0, 4.0]])
+    assert ag.sum(input=x, dim=0).tolist() == [4.0, 2.0] and ag.sum(x, dim=1).tolist() == [-1.0, 7.0]
+    assert ag.matmul(input=x, other=x).tolist() == (x @ x).tolist()
+    assert ag.mm(input=x, mat2=x).tolist() == (x @ x).tolist() and ag.pow(input=x, exponent=2)[0].tolist() == [1, 4]
+    assert ag.dot(input=x[0], tensor=x[1]).item() == -5.0
+    assert ag.add(input=x, other=1, alpha=2)[0].tolist() == [3.0, 0.0]
+    assert ag.exp(input=ag.zeros(2)).tolist() == [1.0, 1.0] and ag.numel(input=x) == 4
+    assert [t.shape for t in ag.split(tensor=x, split_size_or_sections=1, dim=1)] == [(2, 1), (2, 1)]
+    assert ag.transpose(input=x, dim0=0, dim1=1).tolist() == x.t().tolist()
+    assert ag.max(input=x, dim=1).indices.tolist() == [0, 1] and ag.eq(input=x, other=x).all()
+
+
+def test_function_forms_say_when_the_tensor_is_given_twice():
+    x = ag.ones(2)
+    with pytest.raises(TypeError, match=r"sum\(\) got multiple values for argument 'input'"):
+        ag.sum(x, input=x)
+    with pytest.raises(TypeError, match=r"pow\(\) got multiple values"):
+        ag.pow(x, input=x, exponent=2)
+
+
+def test_function_forms_show_torchs_signature():
+    import inspect
+
+    assert list(inspect.signature(ag.sum).parameters)[:2] == ["input", "dim"]
+    assert list(inspect.signature(ag.split).parameters)[:2] == ["tensor", "split_size_or_sections"]
+    assert ag.pow.__name__ == "pow" and ag.sum.__doc__ == ag.Tensor.sum.__doc__
