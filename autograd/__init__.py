@@ -50,6 +50,7 @@ from .creation import (
 from .device import DeviceError, cuda, device, get_default_device, set_default_device
 from .engine import backward, grad
 from .function import Context, Function, Op
+from .functional_forms import function_form
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .gradients import zero_grads
@@ -118,45 +119,46 @@ int = int32  # noqa: A001
 short = int16
 bool = bool_  # noqa: A001
 
-# Functional forms of the methods, for code written as torch.exp(x), torch.matmul(a, b), ...
-exp = Tensor.exp
-log = Tensor.log
-sqrt = Tensor.sqrt
-abs = Tensor.abs  # noqa: A001
-sin = Tensor.sin
-cos = Tensor.cos
-tanh = Tensor.tanh
-sigmoid = Tensor.sigmoid
-relu = Tensor.relu
-clamp = Tensor.clamp
-clip = Tensor.clip
-maximum = Tensor.maximum
-minimum = Tensor.minimum
-pow = Tensor.pow  # noqa: A001
-matmul = Tensor.matmul
-dot = Tensor.dot
-mm = Tensor.mm
-neg = Tensor.neg
-add = Tensor.add
-sub = Tensor.sub
-mul = Tensor.mul
-div = Tensor.div
-square = Tensor.square
-norm = Tensor.norm
-amax = Tensor.amax
-amin = Tensor.amin
-sum = Tensor.sum  # noqa: A001
-mean = Tensor.mean
-prod = Tensor.prod
-var = Tensor.var
-std = Tensor.std
-max = Tensor.max  # noqa: A001
-min = Tensor.min  # noqa: A001
-argmax = Tensor.argmax
-argmin = Tensor.argmin
-logsumexp = Tensor.logsumexp
-softmax = Tensor.softmax
-log_softmax = Tensor.log_softmax
+# Functional forms of the methods, for code written as torch.exp(x), torch.matmul(a, b), ...; their
+# tensor argument is named as in torch (torch.sum(input=x, dim=0)).
+exp = function_form(Tensor.exp)
+log = function_form(Tensor.log)
+sqrt = function_form(Tensor.sqrt)
+abs = function_form(Tensor.abs)  # noqa: A001
+sin = function_form(Tensor.sin)
+cos = function_form(Tensor.cos)
+tanh = function_form(Tensor.tanh)
+sigmoid = function_form(Tensor.sigmoid)
+relu = function_form(Tensor.relu)
+clamp = function_form(Tensor.clamp)
+clip = function_form(Tensor.clip)
+maximum = function_form(Tensor.maximum)
+minimum = function_form(Tensor.minimum)
+pow = function_form(Tensor.pow)  # noqa: A001
+matmul = function_form(Tensor.matmul)
+dot = function_form(Tensor.dot)
+mm = function_form(Tensor.mm)
+neg = function_form(Tensor.neg)
+add = function_form(Tensor.add)
+sub = function_form(Tensor.sub)
+mul = function_form(Tensor.mul)
+div = function_form(Tensor.div)
+square = function_form(Tensor.square)
+norm = function_form(Tensor.norm)
+amax = function_form(Tensor.amax)
+amin = function_form(Tensor.amin)
+sum = function_form(Tensor.sum)  # noqa: A001
+mean = function_form(Tensor.mean)
+prod = function_form(Tensor.prod)
+var = function_form(Tensor.var)
+std = function_form(Tensor.std)
+max = function_form(Tensor.max)  # noqa: A001
+min = function_form(Tensor.min)  # noqa: A001
+argmax = function_form(Tensor.argmax)
+argmin = function_form(Tensor.argmin)
+logsumexp = function_form(Tensor.logsumexp)
+softmax = function_form(Tensor.softmax)
+log_softmax = function_form(Tensor.log_softmax)
 cumsum = Tensor.cumsum
 cumprod = Tensor.cumprod
 cummax = Tensor.cummax
@@ -165,28 +167,28 @@ logcumsumexp = Tensor.logcumsumexp
 median = Tensor.median
 aminmax = Tensor.aminmax
 count_nonzero = Tensor.count_nonzero
-reshape = Tensor.reshape
-flatten = Tensor.flatten
-squeeze = Tensor.squeeze
-unsqueeze = Tensor.unsqueeze
-permute = Tensor.permute
-transpose = Tensor.transpose
-split = Tensor.split
-chunk = Tensor.chunk
-unbind = Tensor.unbind
-movedim = Tensor.movedim
-t = Tensor.t
-clone = Tensor.clone
-detach = Tensor.detach
-numel = Tensor.numel
-eq = Tensor.eq
-ne = Tensor.ne
-lt = Tensor.lt
-le = Tensor.le
-gt = Tensor.gt
-ge = Tensor.ge
-all = Tensor.all  # noqa: A001
-any = Tensor.any  # noqa: A001
+reshape = function_form(Tensor.reshape)
+flatten = function_form(Tensor.flatten)
+squeeze = function_form(Tensor.squeeze)
+unsqueeze = function_form(Tensor.unsqueeze)
+permute = function_form(Tensor.permute)
+transpose = function_form(Tensor.transpose)
+split = function_form(Tensor.split, first="tensor")
+chunk = function_form(Tensor.chunk)
+unbind = function_form(Tensor.unbind)
+movedim = function_form(Tensor.movedim)
+t = function_form(Tensor.t)
+clone = function_form(Tensor.clone)
+detach = function_form(Tensor.detach)
+numel = function_form(Tensor.numel)
+eq = function_form(Tensor.eq)
+ne = function_form(Tensor.ne)
+lt = function_form(Tensor.lt)
+le = function_form(Tensor.le)
+gt = function_form(Tensor.gt)
+ge = function_form(Tensor.ge)
+all = function_form(Tensor.all)  # noqa: A001
+any = function_form(Tensor.any)  # noqa: A001
 
 __all__ = [
     "AnomalyError", "Context", "Function", "GradcheckError", "Op", "RemovableHandle", "Scalar", "Tensor",
