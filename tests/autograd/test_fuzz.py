@@ -911,7 +911,8 @@ class EngineFuzzer(RuleBasedStateMachine):
                 if dim is None:
                     if x.size == 0:
                         raise ValueError("empty")
-                    return np.asarray((np.argmax if pick == "max" else np.argmin)(x), dtype=np.int64)
+                    flat = np.asarray((np.argmax if pick == "max" else np.argmin)(x), dtype=np.int64)
+                    return flat.reshape((1,) * x.ndim) if keepdim else flat  # torch keeps every dim, as 1
                 return ref_max(x, dim, keepdim, p, pick)[1]
 
             self.apply(op, [a], lambda t: getattr(t, op)(dim, keepdim), ref, [dim], nondiff_outputs=[0])
