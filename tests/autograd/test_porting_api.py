@@ -193,3 +193,121 @@ def test_function_forms_show_torchs_signature():
     assert list(inspect.signature(ag.sum).parameters)[:2] == ["input", "dim"]
     assert list(inspect.signature(ag.split).parameters)[:2] == ["tensor", "split_size_or_sections"]
     assert ag.pow.__name__ == "pow" and ag.sum.__doc__ == ag.Tensor.sum.__doc__
+
+
+# --- keepdims= and axis=, torch's NumPy-style names -----------------------------------------------
+
+REDUCTIONS = ["sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "logsumexp", "std", "var", "any", "all"]
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_reductions_take_keepdims_and_axis(name):
+    x = ag.tensor(np.arange(1.0, 7.0).reshape(2, 3))
+    method = getattr(x, name)
+    assert method(axis=1, keepdims=True).shape == (2, 1) == method(dim=1, keepdim=True).shape
+    assert method(1, keepdims=False).shape == (2,)
+    assert getattr(ag, name)(input=x, axis=0, keepdims=True).shape == (1, 3)
+
+
+def test_max_and_min_take_keepdims():
+    x = ag.tensor([[1.0, 5.0], [7.0, 2.0]])
+    assert x.max(dim=1, keepdims=True).values.tolist() == [[5.0], [7.0]]
+    assert x.min(axis=0, keepdims=True).indices.tolist() == [[0, 1]]
+
+
+# --- the same calls in torch ----------------------------------------------------------------------
+
+
+def test_formatting_matches_torch():
+    torch = pytest.importorskip("torch")
+    values = [(1.5, None), (0.1, None), (3, None), (True, None), (-0.0, None), (1e-5, None), (2.0, "float64")]
+    specs = ["", ".2f", ">8", "e", "d", ".3g"]
+    for value, dtype in values:
+        ours = ag.tensor(value, dtype=dtype)
+        theirs = torch.tensor(value, dtype=getattr(torch, dtype) if dtype else None)
+        for spec in specs:
+            assert _outcome(format, ours, spec) == _outcome(format, theirs, spec), (value, dtype, spec)
+        assert str(ours) == repr(ours) and str(theirs) == repr(theirs)
+    for shape in [(2,), (2, 3), (0,)]:
+        for spec in ["", ".2f"]:
+            assert _outcome(format, ag.ones(*shape), spec) == _outcome(format, torch.ones(*shape), spec)
+
+
+def test_sizes_match_torch():
+    torch = pytest.importorskip("torch")
+    for shape in [(), (2,), (2, 3, 4)]:
+        ours, theirs = ag.zeros(shape), torch.zeros(shape)
+        assert repr(ours.shape) == repr(theirs.shape) and str(ours.size()) == str(theirs.size())
+        assert repr(ours.shape[1:]) == repr(theirs.shape[1:]) and print_text(ours.shape) == print_text(theirs.shape)
+
+
+def test_methods_match_torch():
+    torch = pytest.importorskip("torch")
+    data = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    ours, theirs = ag.tensor(data), torch.tensor(data)
+    calls = [
+        lambda t: t.nelement(), lambda t: t.element_size(), lambda t: t.double().element_size(), lambda t: t.type(),
+        lambda t: t.long().type(), lambda t: t.bool().type(), lambda t: t.half().type(), lambda t: t.int().type(),
+        lambda t: t.t().is_contiguous(), lambda t: t.is_contiguous(), lambda t: t.t().contiguous().is_contiguous(),
+        lambda t: t[:, ::2].is_contiguous(), lambda t: t.t().contiguous().tolist(),
+        lambda t: t.new_zeros(2, 3).tolist(), lambda t: t.new_ones((2,)).tolist(),
+        lambda t: t.new_full((2,), 7).tolist(),
+        lambda t: t.long().new_full((2,), 7.5).tolist(), lambda t: t.new_empty(2, 1).shape,
+        lambda t: t.new_tensor([1, 2]).tolist(), lambda t: str(t.new_tensor([1, 2]).dtype).split(".")[-1],
+        lambda t: str(t.new_zeros(2, dtype=t.long().dtype).dtype).split(".")[-1],
+        lambda t: t.long().new_tensor([1.7]).tolist(), lambda t: t.new_zeros(()).shape,
+        lambda t: t.type_as(t.long()).tolist(), lambda t: t.view_as(t.reshape(12)).shape,
+        lambda t: t.reshape_as(t.reshape(2, 6)).shape, lambda t: t.new_full(2, 7),
+        lambda t: t.pow(exponent=2).tolist(), lambda t: t.add(t, alpha=2).tolist(),
+        lambda t: t.sub(1, alpha=3).tolist(),
+        lambda t: t.mm(mat2=t.t()).tolist(), lambda t: t[0].dot(tensor=t[1]).item(),
+        lambda t: t.sum(axis=0, keepdims=True).tolist(), lambda t: t.mean(1, keepdims=True).tolist(),
+        lambda t: t.amax(axis=1).tolist(), lambda t: t.argmax(1, keepdims=True).tolist(),
+        lambda t: t.max(dim=0, keepdims=True)[0].tolist(), lambda t: t.std(axis=1, keepdims=True).shape,
+    ]
+    for i, call in enumerate(calls):
+        assert _outcome(call, ours) == _outcome(call, theirs), i
+
+
+def test_function_forms_match_torch():
+    torch = pytest.importorskip("torch")
+    data = np.array([[1.0, -2.0], [3.0, 4.0]], dtype=np.float32)
+    calls = [
+        lambda m, x: m.sum(input=x, dim=0), lambda m, x: m.matmul(input=x, other=x), lambda m, x: m.mm(input=x, mat2=x),
+        lambda m, x: m.pow(input=x, exponent=2), lambda m, x: m.add(input=x, other=x, alpha=2),
+        lambda m, x: m.sub(input=x, other=1, alpha=2), lambda m, x: m.exp(input=x), lambda m, x: m.numel(input=x),
+        lambda m, x: m.split(tensor=x, split_size_or_sections=1, dim=1)[1], lambda m, x: m.clamp(input=x, min=0),
+        lambda m, x: m.transpose(input=x, dim0=0, dim1=1), lambda m, x: m.softmax(input=x, dim=1),
+        lambda m, x: m.mean(input=x, dim=1, keepdim=True), lambda m, x: m.max(input=x, dim=0)[1],
+        lambda m, x: m.dot(input=x[0], tensor=x[1]), lambda m, x: m.unsqueeze(input=x, dim=0).shape,
+        lambda m, x: m.eq(input=x, other=x), lambda m, x: m.cumsum(input=x, dim=1),
+        lambda m, x: m.sum(x, input=x),
+    ]
+    for i, call in enumerate(calls):
+        ours, theirs = _outcome(call, ag, ag.tensor(data)), _outcome(call, torch, torch.tensor(data))
+        assert _close(ours, theirs), (i, ours, theirs)
+
+
+def _outcome(call, *args):
+    """What a call gives: its result as plain Python values, or the type of the exception it raises."""
+    try:
+        result = call(*args)
+    except Exception as e:  # the exception's type is the outcome compared
+        return type(e)
+    if hasattr(result, "tolist") and not isinstance(result, (str, int, float, bool)):
+        return result.tolist()
+    return tuple(result) if isinstance(result, tuple) else result
+
+
+def _close(a, b):
+    if isinstance(a, type) or isinstance(b, type):
+        return a is b or (issubclass(a, Exception) and issubclass(b, Exception) and {a, b} <= {TypeError, ValueError})
+    return np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+
+
+def print_text(value):
+    import io
+
+    buffer = io.StringIO()
+    print(value, file=buffer)
+    return buffer.getvalue()
