@@ -16,6 +16,7 @@ import numpy as np
 
 from . import ops
 from .dtypes import _describe
+from .ops.scan import along
 from .shapes import normalize_dim
 from .variable import Variable, data_of
 
@@ -30,9 +31,9 @@ def gather(input: Any, dim: int, index: Any, *, sparse_grad: bool = False) -> An
     idx = _indices(index, "gather")
     _check_index_shape("gather", x.shape, idx.shape, axis)
     _check_range("gather", idx, x.shape, axis)
-    if x.ndim == 0:  # one element, at index 0
-        return ops.GetItem.apply(x.reshape(1), idx.reshape(1)).reshape(idx.shape)
-    return ops.GetItem.apply(x, _along(idx, axis))
+    if x.ndim == 0 or idx.ndim == 0:  # as a 1-D gather of one element
+        return ops.GetItem.apply(x.reshape(-1), along(idx.reshape(1), 0)).reshape(idx.shape)
+    return ops.GetItem.apply(x, along(idx, axis))
 
 
 def scatter(input: Any, dim: int, index: Any, src: Any = None, *, value: Any = None,  # noqa: A002
@@ -313,15 +314,6 @@ def _check_range(op: str, idx: np.ndarray, shape: tuple[int, ...], axis: int) ->
         raise IndexError(f"{op}: index {bad} is out of range for dim {axis} of size {n} (shape {shape})")
 
 
-def _along(idx: np.ndarray, axis: int) -> tuple[Any, ...]:
-    """The NumPy index that picks, for each position of ``idx``, the element at ``idx`` along
-    ``axis`` and at that position's own coordinates in the other dims."""
-    if idx.ndim == 0:  # a 1-D tensor's one element
-        return (idx,)
-    grid = np.ogrid[tuple(slice(n) for n in idx.shape)]
-    return tuple(idx if d == axis else grid[d] for d in range(idx.ndim))
-
-
 def _scatter_index(op: str, x: Any, dim: int, index: Any, src: Any) -> tuple[np.ndarray, tuple[Any, ...]]:
     """The checks of scatter and its kin, and the NumPy index of the places written."""
     axis = normalize_dim(dim, x.ndim, op)
@@ -333,7 +325,8 @@ def _scatter_index(op: str, x: Any, dim: int, index: Any, src: Any) -> tuple[np.
     elif not isinstance(src, (int, float, bool, np.number, np.bool_)):
         raise TypeError(f"{op}: src must be a tensor or a number, got {_describe(src)}")
     _check_range(op, idx, x.shape, axis)
-    return idx, _along(idx, axis)
+    idx = idx.reshape(-1) if idx.ndim == 0 else idx  # a 1-D tensor's one element
+    return idx, along(idx, axis)
 
 
 def _as_1d(fn: Any, x: Any, dim: int, index: Any, src: Any, *args: Any, **kwargs: Any) -> Any:

@@ -204,15 +204,17 @@ def cross(input: Any, other: Any, dim: int | None = None) -> Any:  # noqa: A002
     two tensors broadcast together."""
     x, y = _tensor(input), _tensor(other)
     shape = _broadcast_shape("cross", x.shape, y.shape)
-    x, y = x.expand(*shape), y.expand(*shape)
+    padded = [(1,) * (len(shape) - t.ndim) + tuple(t.shape) for t in (x, y)]
     if dim is None:
         if 3 not in shape:
-            raise RuntimeError(f"cross: no dim of size 3 in shape {shape}")
+            raise RuntimeError(f"cross: no dim of size 3 in shapes {x.shape} and {y.shape}")
         axis = shape.index(3)
     else:
         axis = normalize_dim(dim, len(shape), "cross")
-        if shape[axis] != 3:
-            raise RuntimeError(f"cross: dim {dim} of shape {shape} has size {shape[axis]}, not 3")
+    if any(p[axis] != 3 for p in padded):
+        raise RuntimeError(f"cross: dim {axis} of shapes {x.shape} and {y.shape} (aligned at the right) must have "
+                           "size 3 in both")
+    x, y = x.expand(*shape), y.expand(*shape)
     # component i is x[i+1] y[i+2] - x[i+2] y[i+1] (indices mod 3): rolled copies, multiplied
     return x.roll(-1, axis) * y.roll(-2, axis) - x.roll(-2, axis) * y.roll(-1, axis)
 

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .indexing_ops import _along, _tensor
+from .indexing_ops import _tensor
+from .ops.scan import along
 from .shapes import normalize_dim
 
 
@@ -107,7 +108,7 @@ def _pick(x: Any, axis: int, indices: np.ndarray, keepdim: bool) -> Any:
     if x.ndim == 0:
         values = ops.Clone.apply(x)
     else:
-        values = ops.GetItem.apply(x, _along(indices, axis))
+        values = ops.GetItem.apply(x, along(indices, axis))
         if not keepdim:
             values, indices = values.squeeze(axis), indices.squeeze(axis)
     return ValuesIndices(values, x._wrap(indices))
