@@ -221,6 +221,7 @@ class Tensor(InPlace, Variable):
             raise ValueError(f"mT needs at least 2 dims, got a tensor of shape {self.shape}")
         return self.transpose(-2, -1)
 
+    @numpy_names
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
             return self.shape
@@ -778,12 +779,14 @@ class Tensor(InPlace, Variable):
         shape = self._data.shape
         return self.reshape(*shape[:s], numel(shape[s : e + 1]), *shape[e + 1 :])
 
+    @numpy_names
     def squeeze(self, dim: Any = None) -> Tensor:
         if dim is None:
             return self.reshape(tuple(n for n in self._data.shape if n != 1))
         axes = normalize_dims(dim, self.ndim, "squeeze") or ()
         return self.reshape(tuple(n for i, n in enumerate(self._data.shape) if not (i in axes and n == 1)))
 
+    @numpy_names
     def unsqueeze(self, dim: int) -> Tensor:
         axis = normalize_dim(dim, self.ndim + 1, "unsqueeze")
         shape = self._data.shape
@@ -869,12 +872,14 @@ class Tensor(InPlace, Variable):
         bounds = np.cumsum([0, *sizes]).tolist()
         return tuple(self[lead + (slice(bounds[i], bounds[i + 1]),)] for i in range(len(sizes)))
 
+    @numpy_names
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         """The slices along ``dim`` (which disappears), e.g. the time steps of a sequence."""
         if self.ndim == 0:
             raise ValueError("unbind() of a 0-d tensor: there is no dim to split along")
         return ops.Unbind.apply(self, normalize_dim(dim, self.ndim, "unbind"))
 
+    @numpy_names
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool):
             raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__} {chunks!r}")

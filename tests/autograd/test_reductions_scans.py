@@ -64,6 +64,15 @@ def test_axis_works_for_the_functional_forms_and_the_methods_with_values_and_ind
     assert var.shape == mean.shape == (2, 1, 4)
 
 
+def test_axis_on_the_shape_methods_that_take_a_dim():
+    x = t(np.zeros((2, 1, 3)))
+    assert x.squeeze(axis=1).shape == (2, 3)
+    assert x.unsqueeze(axis=0).shape == (1, 2, 1, 3)
+    assert [c.shape for c in x.chunk(3, axis=2)] == [(2, 1, 1)] * 3
+    assert len(x.unbind(axis=0)) == 2
+    assert x.size(axis=2) == 3
+
+
 def test_a_dim_and_its_alias_together_are_refused():
     x = t(X)
     with pytest.raises(TypeError, match="axis"):
