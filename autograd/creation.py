@@ -9,13 +9,14 @@ draws from the default generator, which ``manual_seed`` seeds, unless given ``ge
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import shapes
-from .device import CPU, check_device
-from .dtypes import as_array, to_dtype
+from .device import CPU, DeviceLike, check_device, device
+from .dtypes import DTypeLike, as_array, to_dtype
 from .shapes import broadcast_error
 from .tensor import Tensor, _shape_arg
 
@@ -40,13 +41,13 @@ class Generator:
     # The bytes of each field: version, PCG64's state and increment, its cached 32-bit half, seed.
     _STATE_LAYOUT = (1, 16, 16, 1, 4, 8)
 
-    def __init__(self, device: Any = None) -> None:
+    def __init__(self, device: DeviceLike = None) -> None:
         check_device(device)
         self._rng = np.random.Generator(np.random.PCG64())
         self.manual_seed(DEFAULT_SEED)
 
     @property
-    def device(self) -> Any:
+    def device(self) -> device:
         return CPU
 
     @property
@@ -66,7 +67,9 @@ class Generator:
 
     def seed(self) -> int:
         """Seed from fresh entropy (a non-deterministic seed); returns the seed."""
-        seed = int(np.random.SeedSequence().entropy) % 2**64
+        entropy = np.random.SeedSequence().entropy
+        assert isinstance(entropy, int)  # fresh entropy is one int, not a sequence
+        seed = entropy % 2**64
         self.manual_seed(seed)
         return seed
 
@@ -148,7 +151,7 @@ def _rng(generator: Generator | None, op: str) -> np.random.Generator:
 # --- defaults -----------------------------------------------------------------------------------
 
 
-def set_default_dtype(dtype: Any) -> None:
+def set_default_dtype(dtype: DTypeLike) -> None:
     """The dtype of floating tensors made without one: factories, ``tensor([1.5])``, and the
     results of float ops on integers. Floating dtypes only (float16, float32, float64)."""
     resolved = to_dtype(dtype)
@@ -164,7 +167,7 @@ def get_default_dtype() -> np.dtype:
 # --- from data, filled, ranges ------------------------------------------------------------------
 
 
-def _sizes(size: tuple[Any, ...]) -> tuple[int, ...]:
+def _sizes(size: tuple[int | Sequence[int], ...]) -> tuple[int, ...]:
     shape = _shape_arg(size)
     if any(s < 0 for s in shape):
         raise ValueError(f"sizes must be non-negative, got {shape}")
@@ -180,24 +183,24 @@ def _count(value: Any, name: str, op: str) -> int:
     return int(value)
 
 
-def _float_dtype(dtype: Any) -> np.dtype:
+def _float_dtype(dtype: DTypeLike) -> np.dtype:
     """``dtype``, or the default float dtype if it is None."""
     return to_dtype(dtype) or shapes.DEFAULT_FLOAT
 
 
-def _make(data: np.ndarray, dtype: Any, requires_grad: bool, device: Any = None) -> Tensor:
+def _make(data: np.ndarray, dtype: DTypeLike, requires_grad: bool, device: DeviceLike = None) -> Tensor:
     check_device(device)
     dtype = to_dtype(dtype)
     t = Tensor._wrap(data if dtype is None else data.astype(dtype, copy=False))
     return t.requires_grad_(requires_grad) if requires_grad else t
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
+def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False, *, device: DeviceLike = None) -> Tensor:
     check_device(device)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+def as_tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None) -> Tensor:
     """``data`` itself if it is a tensor of that dtype (cast otherwise), else a new tensor."""
     check_device(device)
     if isinstance(data, Tensor):
@@ -212,32 +215,37 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: int | Sequence[int], dtype: DTypeLike = None, device: DeviceLike = None,
+          requires_grad: bool = False) -> Tensor:
     return _make(np.zeros(_sizes(size), dtype=_float_dtype(dtype)), None, requires_grad, device)
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: int | Sequence[int], dtype: DTypeLike = None, device: DeviceLike = None,
+         requires_grad: bool = False) -> Tensor:
     return _make(np.ones(_sizes(size), dtype=_float_dtype(dtype)), None, requires_grad, device)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*size: int | Sequence[int], dtype: DTypeLike = None, device: DeviceLike = None,
+          requires_grad: bool = False) -> Tensor:
     """A tensor whose values are whatever the memory held (fill it before reading it)."""
     return _make(np.empty(_sizes(size), dtype=_float_dtype(dtype)), None, requires_grad, device)
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
+def full(size: int | Sequence[int], fill_value: float, dtype: DTypeLike = None, requires_grad: bool = False, *,
+         device: DeviceLike = None) -> Tensor:
     data = np.full(_sizes((size,)), fill_value, dtype=to_dtype(dtype) or as_array(fill_value).dtype)
     return _make(data, None, requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: DTypeLike = None, requires_grad: bool = False, *,
+        device: DeviceLike = None) -> Tensor:
     n = _count(n, "n", "eye")
     m = n if m is None else _count(m, "m", "eye")
     return _make(np.eye(n, m, dtype=_float_dtype(dtype)), None, requires_grad, device)
 
 
-def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False, *, device: Any = None) -> Tensor:
+def arange(start: float, end: float | None = None, step: float = 1, dtype: DTypeLike = None,
+           requires_grad: bool = False, *, device: DeviceLike = None) -> Tensor:
     """Integers give int64, any float argument gives the default float dtype (as torch)."""
     if end is None:
         start, end = 0, start
@@ -248,8 +256,8 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     return _make(np.arange(start, end, step, dtype=to_dtype(dtype) or default), None, requires_grad, device)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False, *,
-             device: Any = None) -> Tensor:
+def linspace(start: float, end: float, steps: int, dtype: DTypeLike = None, requires_grad: bool = False, *,
+             device: DeviceLike = None) -> Tensor:
     steps = _count(steps, "steps", "linspace")
     return _make(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), None, requires_grad, device)
 
@@ -263,44 +271,44 @@ def _like(input: Any, op: str) -> Tensor:  # noqa: A002
     return input
 
 
-def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
-               device: Any = None) -> Tensor:
+def zeros_like(input: Tensor, dtype: DTypeLike = None, requires_grad: bool = False, *,  # noqa: A002
+               device: DeviceLike = None) -> Tensor:
     t = _like(input, "zeros_like")
     return zeros(*t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
-              device: Any = None) -> Tensor:
+def ones_like(input: Tensor, dtype: DTypeLike = None, requires_grad: bool = False, *,  # noqa: A002
+              device: DeviceLike = None) -> Tensor:
     t = _like(input, "ones_like")
     return ones(*t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
-def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
-               device: Any = None) -> Tensor:
+def empty_like(input: Tensor, dtype: DTypeLike = None, requires_grad: bool = False, *,  # noqa: A002
+               device: DeviceLike = None) -> Tensor:
     t = _like(input, "empty_like")
     return empty(*t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
-              device: Any = None) -> Tensor:
+def full_like(input: Tensor, fill_value: float, dtype: DTypeLike = None, requires_grad: bool = False, *,  # noqa: A002
+              device: DeviceLike = None) -> Tensor:
     t = _like(input, "full_like")
     return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
-def rand_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
-              generator: Generator | None = None, device: Any = None) -> Tensor:
+def rand_like(input: Tensor, dtype: DTypeLike = None, requires_grad: bool = False, *,  # noqa: A002
+              generator: Generator | None = None, device: DeviceLike = None) -> Tensor:
     t = _like(input, "rand_like")
     return rand(*t.shape, generator=generator, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, *,  # noqa: A002
-               generator: Generator | None = None, device: Any = None) -> Tensor:
+def randn_like(input: Tensor, dtype: DTypeLike = None, requires_grad: bool = False, *,  # noqa: A002
+               generator: Generator | None = None, device: DeviceLike = None) -> Tensor:
     t = _like(input, "randn_like")
     return randn(*t.shape, generator=generator, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,  # noqa: A002
-                 generator: Generator | None = None, dtype: Any = None, device: Any = None,
+                 generator: Generator | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
                  requires_grad: bool = False) -> Tensor:
     """``randint_like(x, high)`` or ``randint_like(x, low, high)``: the dtype is x's unless given."""
     t = _like(input, "randint_like")
@@ -311,7 +319,7 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,  # noq
 # --- random -------------------------------------------------------------------------------------
 
 
-def _floating_draw(dtype: Any, op: str) -> np.dtype:
+def _floating_draw(dtype: DTypeLike, op: str) -> np.dtype:
     """The dtype of draws that are not integers: floating, the default unless given."""
     resolved = _float_dtype(dtype)
     if resolved.kind != "f":
@@ -328,8 +336,8 @@ def _floating_input(input: Any, op: str) -> np.ndarray:  # noqa: A002
     return np.asarray(input.detach())
 
 
-def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def rand(*size: int | Sequence[int], generator: Generator | None = None, dtype: DTypeLike = None,
+         device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
     dtype = _floating_draw(dtype, "rand")
     data = _rng(generator, "rand").random(_sizes(size)).astype(dtype)
@@ -339,36 +347,40 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
     return _make(data, None, requires_grad, device)
 
 
-def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def randn(*size: int | Sequence[int], generator: Generator | None = None, dtype: DTypeLike = None,
+          device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
     dtype = _floating_draw(dtype, "randn")
     return _make(_rng(generator, "randn").standard_normal(_sizes(size)), dtype, requires_grad, device)
 
 
-def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
-            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randint(low: int, high: int | Sequence[int] | None = None, size: int | Sequence[int] | None = None, *,
+            generator: Generator | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
+            requires_grad: bool = False) -> Tensor:
     """Integers uniform on [low, high): ``randint(high, size)`` or ``randint(low, high, size)``;
     int64 unless ``dtype`` says otherwise."""
     if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
         high, size = None, high
     if high is None:
         low, high = 0, low
+    if isinstance(high, Sequence):
+        raise TypeError(f"randint: high must be an int, got {high!r}; the size comes after it")
     if not low < high:
         raise ValueError(f"randint: low must be less than high, got low={low} and high={high}")
     data = _rng(generator, "randint").integers(low, high, _sizes(() if size is None else (size,)))
     return _make(data, dtype or np.int64, requires_grad, device)
 
 
-def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+def randperm(n: int, *, generator: Generator | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
              requires_grad: bool = False) -> Tensor:
     """A random permutation of 0 .. n-1 (int64 unless ``dtype`` says otherwise)."""
     n = _count(n, "n", "randperm")
     return _make(_rng(generator, "randperm").permutation(n), dtype or np.int64, requires_grad, device)
 
 
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
-           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def normal(mean: float | Tensor = 0.0, std: float | Tensor = 1.0, size: int | Sequence[int] | None = None, *,
+           generator: Generator | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
+           requires_grad: bool = False) -> Tensor:
     """Normal draws, in torch's forms: ``normal(mean, std, size)`` with numbers, or with a tensor
     mean and/or std (of floats, broadcast together), one draw per element.
 
@@ -380,7 +392,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Gene
     std_values = np.asarray(std.detach()) if isinstance(std, Tensor) else std
     if np.any(np.asarray(std_values) < 0):
         raise SamplingError(f"normal: std must be non-negative, got {std!r}")
-    if not tensors:
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
         if size is None:
             raise TypeError("normal: with a number mean and std, give the size, e.g. normal(0.0, 1.0, size=(2, 3))")
         data = mean + std * rng.standard_normal(_sizes((size,)))

@@ -25,11 +25,14 @@ class device:
     A device equals another device of the same type and index, and the string that names it."""
 
     __slots__ = ("index", "type")
+    type: str
+    index: int | None
 
-    def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002 (torch's name)
+    def __init__(self, type: DeviceLike, index: int | None = None) -> None:  # noqa: A002 (torch's name)
         spec = type
         if isinstance(spec, device):
-            spec, index = spec.type, spec.index if index is None else index
+            index = spec.index if index is None else index
+            spec = spec.type
         if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
             spec, index = "cuda", int(spec)  # torch reads a bare ordinal as a CUDA device
         if not isinstance(spec, str):
@@ -64,8 +67,12 @@ class device:
 
 CPU = device("cpu")
 
+# What a ``device=`` argument may be: a device, its name ("cpu", "cpu:0"), or None for the default.
+# An int is accepted as torch does, to be refused as a CUDA ordinal.
+DeviceLike = device | str | int | None
 
-def check_device(name: Any) -> device:
+
+def check_device(name: DeviceLike) -> device:
     """``name`` as a device (None means the default, the CPU); any other device is refused."""
     return CPU if name is None or name is CPU else device(name)
 
@@ -97,7 +104,7 @@ def split_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return dtype
 
 
-def set_default_device(name: Any) -> None:
+def set_default_device(name: DeviceLike) -> None:
     """``torch.set_default_device``: only the CPU (or None, meaning it) is accepted."""
     check_device(name)
 

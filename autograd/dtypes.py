@@ -5,16 +5,23 @@ dtype torch gives a result (operands cast by ``pair``/``promoted``; the rule its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
 from . import shapes
 from .shapes import result_dtype
-from .variable import Variable
+from .variable import Variable, data_of
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+# What a ``dtype=`` argument may be: a NumPy dtype (``autograd.float32``), a scalar type
+# (``np.int64``, ``float``, ``int``), a dtype's name (``"float64"``), or None for the default.
+DTypeLike = np.dtype | type | str | None
 
 
-def to_dtype(dtype: Any) -> np.dtype | None:
+def to_dtype(dtype: DTypeLike) -> np.dtype | None:
     """Accept NumPy dtypes, their names and Python types: ``float`` is float64 and ``int``
     int64, as in torch (only data without a dtype defaults to float32)."""
     if dtype is None:
@@ -30,7 +37,7 @@ def to_dtype(dtype: Any) -> np.dtype | None:
     return result
 
 
-def as_array(data: Any, dtype: Any = None) -> np.ndarray:
+def as_array(data: Any, dtype: DTypeLike = None) -> np.ndarray:
     """NumPy array for ``data``: Python floats become float32, NumPy arrays keep their dtype."""
     if isinstance(data, Variable):
         data = data._data
@@ -44,6 +51,12 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"cannot make a tensor of dtype {arr.dtype} from {type(data).__name__}; numbers only")
     return arr
+
+
+def is_tensor(x: object) -> TypeGuard[Tensor]:
+    """Whether an operand of a tensor op is a tensor: the only kind of Variable that reaches the
+    tensor modules (a Scalar's arithmetic is its own), told apart without importing ``tensor``."""
+    return isinstance(x, Variable)
 
 
 def _integer_grad_error(dtype: np.dtype) -> TypeError:
@@ -111,16 +124,16 @@ def _promoted(operands: Sequence[Any], floating: bool = False) -> list[Any]:
     ]
     for x in values:
         if not _is_real(x):
-            shapes_ = [tuple(v.shape) for v in values if isinstance(v, (Variable, np.ndarray))]
+            shapes_ = [np.shape(data_of(v)) for v in values if isinstance(v, (Variable, np.ndarray))]
             raise _foreign_error(x, f"operands of shapes {shapes_}: ")
     dtype = result_dtype(*values, floating=floating)
     if dtype is None:
         return values
     for i, x in enumerate(values):
-        if isinstance(x, (Variable, np.ndarray)):
+        if is_tensor(x) or isinstance(x, np.ndarray):
             own = x.dtype
             if own != dtype and (own.kind != dtype.kind or own.itemsize > dtype.itemsize):
-                values[i] = x.to(dtype) if isinstance(x, Variable) else x.astype(dtype)
+                values[i] = x.to(dtype) if is_tensor(x) else x.astype(dtype)
     return values
 
 
@@ -162,7 +175,8 @@ def _foreign_error(x: Any, context: str) -> TypeError:
 
 def _describe(x: Any) -> str:
     if isinstance(x, (Variable, np.ndarray)):
-        return f"shape {tuple(x.shape)} and dtype {x.dtype}"
+        data = data_of(x)
+        return f"shape {data.shape} and dtype {data.dtype}"
     return f"{type(x).__name__} {x!r}"
 
 

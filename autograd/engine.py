@@ -18,7 +18,7 @@ import gc
 import sys
 from collections.abc import Sequence
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -32,6 +32,8 @@ from .variable import Variable
 # nobody else can hold it; only reference counts under the GIL can prove that.
 _CAN_PROVE_UNSHARED = hasattr(sys, "getrefcount") and getattr(sys, "_is_gil_enabled", lambda: True)()
 _EXCLUSIVE_REFS = 3  # the results tuple, the loop's variable, getrefcount's argument
+
+V = TypeVar("V", bound=Variable)  # the kind of value (Tensor or Scalar) whose gradients ``grad`` returns
 
 
 def run_backward(
@@ -335,11 +337,11 @@ def _describe(x: Any) -> str:
 
 
 def backward(
-    tensors: Any,
+    tensors: Variable | Sequence[Variable],
     grad_tensors: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    inputs: Any = None,
+    inputs: Variable | Sequence[Variable] | None = None,
 ) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves they depend
     on (or of ``inputs`` only), as ``sum(t.backward(g) for t, g in ...)`` would."""
@@ -348,43 +350,45 @@ def backward(
     if inputs is None:
         run_backward(roots, seeds, retain, create_graph)
         return
-    inputs = _as_list(inputs)
-    if not inputs:
+    leaves = _as_list(inputs)
+    if not leaves:
         raise RuntimeError("backward(inputs=...): inputs is empty; pass None to reach every leaf")
-    _check_inputs(inputs, "backward")
-    result = run_backward(roots, seeds, retain, create_graph, inputs)
+    _check_inputs(leaves, "backward")
+    result = run_backward(roots, seeds, retain, create_graph, leaves)
     assert result is not None
-    for x, g in zip(inputs, result):
+    for x, g in zip(leaves, result):
         if g is not None:
             x._accumulate_grad(g, create_graph)
 
 
 def grad(
-    outputs: Any,
-    inputs: Any,
+    outputs: Variable | Sequence[Variable],
+    inputs: V | Sequence[V],
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool | None = None,
     materialize_grads: bool = False,
-) -> tuple[Any, ...]:
-    """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated.
+) -> tuple[V, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated:
+    one per input, of the input's kind (None for an unused input with ``allow_unused``; the
+    type says ``V``, as torch's says Tensor, so that the common case needs no check).
 
     With ``create_graph=True`` the returned gradients are part of the graph, so they can be
     differentiated again (Hessian-vector products, gradient penalties). Nodes that lead only
     below ``inputs`` do not run.
     """
     roots, seeds = _roots_and_seeds(outputs, grad_outputs, "grad", create_graph)
-    inputs = _as_list(inputs)
-    if not inputs:
+    leaves = _as_list(inputs)
+    if not leaves:
         raise RuntimeError("grad(): inputs is empty; name at least one tensor to differentiate with respect to")
-    _check_inputs(inputs, "grad")
+    _check_inputs(leaves, "grad")
     retain = create_graph if retain_graph is None else retain_graph
-    result = run_backward(roots, seeds, retain, create_graph, inputs)
+    result = run_backward(roots, seeds, retain, create_graph, leaves)
     assert result is not None
-    out = []
+    out: list[Any] = []
     for i, g in enumerate(result):
-        x = inputs[i]
+        x = leaves[i]
         if g is None:
             if materialize_grads:
                 g = x._zeros(x._data.shape if hasattr(x._data, "shape") else (), getattr(x._data, "dtype", None))

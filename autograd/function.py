@@ -25,6 +25,7 @@ attribute ``on_arrays``:
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -322,7 +323,7 @@ class Function:
         record a node for it. Called with no Tensor or Scalar at all, an op on arrays just
         computes its forward (that is how one rule calls another on plain arrays)."""
         on_arrays = cls.on_arrays
-        out_cls = None
+        out_cls: type[Variable] | None = None
         record = False
         raw: list[Any] = []
         needs: list[bool] = []
@@ -337,7 +338,7 @@ class Function:
                 if recording and a.requires_grad:
                     record = True
                     needs.append(True)
-                    node = a.grad_fn
+                    node: Context | Variable | None = a.grad_fn
                     if node is None:
                         if type(data) is np.ndarray and data.dtype.kind != "f":
                             raise _integer_leaf_error(data.dtype)
@@ -373,6 +374,7 @@ class Function:
         rare = ctx._rare
         if not on_arrays or (rare is not None and (rare.non_differentiable or rare.dirty)):
             return _record_outputs(ctx, (out,), args, out_cls, on_arrays)[0]
+        assert out_cls is not None  # an argument requires grad, so one is a Variable
         result = out_cls._wrap(out, ctx, 0)
         if type(out) is np.ndarray and out.base is not None:
             _share_version(result, out, args)
@@ -381,9 +383,9 @@ class Function:
         return result
 
     @classmethod
-    def _run_unrecorded(cls, out_cls: Any, fargs: list[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _run_unrecorded(cls, out_cls: Any, fargs: Sequence[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if not cls.on_arrays:
-            out = _forward_of_users_function(cls, _UNRECORDED, args, kwargs)  # type: ignore[arg-type]
+            out = _forward_of_users_function(cls, _UNRECORDED, args, kwargs)
             if type(out) is tuple:
                 return tuple(o if isinstance(o, Variable) else out_cls._wrap(o) for o in out)
             return out if isinstance(out, Variable) else out_cls._wrap(out)
@@ -407,7 +409,7 @@ class Op(Function):
     on_arrays = True
 
 
-def _forward_of_users_function(cls: type[Function], ctx: Context, args: tuple[Any, ...],
+def _forward_of_users_function(cls: type[Function], ctx: Context | _Unrecorded, args: tuple[Any, ...],
                                kwargs: dict[str, Any]) -> Any:
     """A user's forward runs on the tensors themselves, with recording off, as in torch."""
     prev = _state.enabled
@@ -493,7 +495,7 @@ def _resolve_saved(
     ``to_save`` holds what forward saw: arrays for an op on arrays, tensors for a user's
     Function. Returned as a tuple: once it holds only constants, the collector stops
     tracking it. NOTE: ``Variable._counter()`` is inlined below, one call fewer per saved value."""
-    saved = []
+    saved: list[tuple[Any, ...]] = []
     used: list[int] = []
     n = len(args)
     for k, item in enumerate(to_save):

@@ -15,8 +15,8 @@ arguments are accepted for compatibility and change nothing here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, overload
 
 from .creation import ones_like, zeros, zeros_like
 from .engine import grad
@@ -24,6 +24,10 @@ from .joining import stack
 from .tensor import Tensor
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
+
+# One tensor, or several: what ``inputs``, ``v`` and a function's outputs may be. The overloads
+# below give each result the structure it has: a tensor where the argument was one, else a tuple.
+Tensors = Tensor | Sequence[Tensor]
 
 
 def _as_tuple(x: Any, what: str, fn: str) -> tuple[bool, tuple[Tensor, ...]]:
@@ -59,25 +63,28 @@ def _finish(items: Any, create_graph: bool) -> Any:
 
 
 def _grads(outputs: tuple[Tensor, ...], inputs: tuple[Tensor, ...], grad_outputs: tuple[Tensor, ...],
-           create_graph: bool, strict: bool, fn: str, zeros_if_unused: bool = True) -> tuple[Tensor | None, ...]:
+           create_graph: bool, strict: bool, fn: str) -> tuple[Tensor | None, ...]:
     """The gradients of ``sum(outputs[i] * grad_outputs[i])`` with respect to each input. For
-    an input the outputs do not depend on: zeros (None if not ``zeros_if_unused``), or an
-    error when ``strict``."""
+    an input the outputs do not depend on: None, or an error when ``strict``."""
     pairs = [(out, g) for out, g in zip(outputs, grad_outputs) if out.requires_grad]
+    results: tuple[Tensor | None, ...] = (None,) * len(inputs)
     if pairs:
         results = grad([o for o, _ in pairs], inputs, grad_outputs=[g for _, g in pairs],
                        retain_graph=True, create_graph=create_graph, allow_unused=True)
-    else:
-        results = (None,) * len(inputs)
     unused = [j for j, r in enumerate(results) if r is None]
     if strict and unused:
         raise RuntimeError(f"{fn}: the outputs do not depend on input {unused[0]}, which strict=True refuses")
-    if zeros_if_unused:
-        return tuple(zeros_like(x) if r is None else r for x, r in zip(inputs, results))
-    return tuple(results)
+    return results
 
 
-def _check_v(v: Any, like: tuple[Tensor, ...], is_tuple: bool, what: str, fn: str) -> tuple[Tensor, ...]:
+def _grads_or_zeros(outputs: tuple[Tensor, ...], inputs: tuple[Tensor, ...], grad_outputs: tuple[Tensor, ...],
+                    create_graph: bool, strict: bool, fn: str) -> tuple[Tensor, ...]:
+    """``_grads``, with zeros for an input the outputs do not depend on."""
+    results = _grads(outputs, inputs, grad_outputs, create_graph, strict, fn)
+    return tuple(zeros_like(x) if r is None else r for x, r in zip(inputs, results))
+
+
+def _check_v(v: Tensors | None, like: tuple[Tensor, ...], is_tuple: bool, what: str, fn: str) -> tuple[Tensor, ...]:
     """``v`` as a tuple matching ``like`` in length and shapes; None is allowed when ``like`` is
     a single one-element tensor (v is then 1)."""
     if v is None:
@@ -93,7 +100,7 @@ def _check_v(v: Any, like: tuple[Tensor, ...], is_tuple: bool, what: str, fn: st
     return vs
 
 
-def _inputs_and_v(inputs: Any, v: Any, create_graph: bool, fn: str) -> tuple[bool, tuple[Tensor, ...],
+def _inputs_and_v(inputs: Tensors, v: Tensors | None, create_graph: bool, fn: str) -> tuple[bool, tuple[Tensor, ...],
                                                                             tuple[Tensor, ...]]:
     """For a product with a vector of the inputs' shapes: whether the inputs were a tuple, the
     inputs prepared, and v checked against them."""
@@ -102,30 +109,48 @@ def _inputs_and_v(inputs: Any, v: Any, create_graph: bool, fn: str) -> tuple[boo
     return inputs_tuple, _prepare_inputs(xs, create_graph), vs
 
 
-def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
+@overload
+def vjp(func: Callable[..., Tensor], inputs: Tensor, v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Tensor, Tensor]: ...
+@overload
+def vjp(func: Callable[..., Tensor], inputs: Sequence[Tensor], v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Tensor, tuple[Tensor, ...]]: ...
+@overload
+def vjp(func: Callable[..., Sequence[Tensor]], inputs: Tensor, v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[tuple[Tensor, ...], Tensor]: ...
+@overload
+def vjp(func: Callable[..., Sequence[Tensor]], inputs: Sequence[Tensor], v: Tensors | None = None,
+        create_graph: bool = False, strict: bool = False) -> tuple[tuple[Tensor, ...], tuple[Tensor, ...]]: ...
+def vjp(func: Callable[..., Tensors], inputs: Tensors, v: Tensors | None = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """``(func(inputs), v^T J)``: the gradient of ``sum(outputs * v)`` with respect to the inputs."""
     inputs_tuple, xs = _as_tuple(inputs, "inputs", "vjp")
     xs = _prepare_inputs(xs, create_graph)
     outputs_tuple, outs = _call(func, xs, "vjp")
     vs = _check_v(v, outs, outputs_tuple, "outputs", "vjp")
-    result = _grads(outs, xs, vs, create_graph, strict, "vjp")
+    result = _grads_or_zeros(outs, xs, vs, create_graph, strict, "vjp")
     return _finish(_shaped(outputs_tuple, outs), create_graph), _finish(_shaped(inputs_tuple, result), create_graph)
 
 
-def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
+@overload
+def jvp(func: Callable[..., Tensor], inputs: Tensors, v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Tensor, Tensor]: ...
+@overload
+def jvp(func: Callable[..., Sequence[Tensor]], inputs: Tensors, v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[tuple[Tensor, ...], tuple[Tensor, ...]]: ...
+def jvp(func: Callable[..., Tensors], inputs: Tensors, v: Tensors | None = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """``(func(inputs), J v)``, by differentiating ``u -> J^T u`` against v (backward twice)."""
     _, xs, vs = _inputs_and_v(inputs, v, create_graph, "jvp")
     outputs_tuple, outs = _call(func, xs, "jvp")
     # A dummy cotangent per floating output (integer outputs have no derivative).
     us = tuple(zeros_like(out).requires_grad_(out.dtype.kind == "f") for out in outs)
-    transposed = _grads(outs, xs, us, True, strict, "jvp", zeros_if_unused=False)  # J^T u, linear in u
+    transposed = _grads(outs, xs, us, True, strict, "jvp")  # J^T u, linear in u
     terms = [(t, v_) for t, v_ in zip(transposed, vs) if t is not None and t.requires_grad]
     variables = tuple(u for u in us if u.requires_grad)
     products = iter(_grads(tuple(t for t, _ in terms), variables, tuple(v_ for _, v_ in terms), create_graph, False,
-                           "jvp", zeros_if_unused=False) if variables else ())
-    result = [next(products) if u.requires_grad else None for u in us]
+                           "jvp") if variables else ())
+    result: list[Tensor | None] = [next(products) if u.requires_grad else None for u in us]
     for i, (out, r) in enumerate(zip(outs, result)):
         if r is None:
             if strict:
@@ -135,7 +160,20 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
                                                                          create_graph)
 
 
-def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, strict: bool = False,
+@overload
+def jacobian(func: Callable[..., Tensor], inputs: Tensor, create_graph: bool = False, strict: bool = False,
+             vectorize: bool = False, strategy: str = "reverse-mode") -> Tensor: ...
+@overload
+def jacobian(func: Callable[..., Tensor], inputs: Sequence[Tensor], create_graph: bool = False, strict: bool = False,
+             vectorize: bool = False, strategy: str = "reverse-mode") -> tuple[Tensor, ...]: ...
+@overload
+def jacobian(func: Callable[..., Sequence[Tensor]], inputs: Tensor, create_graph: bool = False, strict: bool = False,
+             vectorize: bool = False, strategy: str = "reverse-mode") -> tuple[Tensor, ...]: ...
+@overload
+def jacobian(func: Callable[..., Sequence[Tensor]], inputs: Sequence[Tensor], create_graph: bool = False,
+             strict: bool = False, vectorize: bool = False,
+             strategy: str = "reverse-mode") -> tuple[tuple[Tensor, ...], ...]: ...
+def jacobian(func: Callable[..., Tensors], inputs: Tensors, create_graph: bool = False, strict: bool = False,
              vectorize: bool = False, strategy: str = "reverse-mode") -> Any:
     """d output / d input, of shape ``output.shape + input.shape``: a tensor for one input and
     one output, a tuple over the inputs (or the outputs) when one of them is a tuple, and a
@@ -148,7 +186,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, 
     rows = []
     for out in outs:
         # One backward pass per element of the output: row k of the Jacobian is the gradient of out[k].
-        per_element = [_grads((out,), xs, (_unit(out, k),), create_graph, strict, "jacobian")
+        per_element = [_grads_or_zeros((out,), xs, (_unit(out, k),), create_graph, strict, "jacobian")
                        for k in range(out.numel())]
         blocks = tuple(
             (stack([g[j] for g in per_element]) if per_element else zeros(0, *x.shape, dtype=x.dtype))
@@ -172,10 +210,17 @@ def _value_and_gradient(func: Callable[..., Any], xs: tuple[Tensor, ...], fn: st
     if outputs_tuple or outs[0].numel() != 1:
         shapes = [tuple(o.shape) for o in outs] if outputs_tuple else tuple(outs[0].shape)
         raise RuntimeError(f"{fn}: the function must return a single tensor of one element, got {shapes}")
-    return outs[0], _grads(outs, xs, (ones_like(outs[0]),), True, False, fn)
+    return outs[0], _grads_or_zeros(outs, xs, (ones_like(outs[0]),), True, False, fn)
 
 
-def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, strict: bool = False,
+@overload
+def hessian(func: Callable[..., Tensor], inputs: Tensor, create_graph: bool = False, strict: bool = False,
+            vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode") -> Tensor: ...
+@overload
+def hessian(func: Callable[..., Tensor], inputs: Sequence[Tensor], create_graph: bool = False, strict: bool = False,
+            vectorize: bool = False,
+            outer_jacobian_strategy: str = "reverse-mode") -> tuple[tuple[Tensor, ...], ...]: ...
+def hessian(func: Callable[..., Tensor], inputs: Tensors, create_graph: bool = False, strict: bool = False,
             vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode") -> Any:
     """The second derivatives of a function with one-element output: for one input x, a tensor
     of shape ``x.shape + x.shape``; for a tuple of inputs, a tuple of tuples (block [i][j] is
@@ -186,17 +231,29 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, s
     return result if inputs_tuple else result[0][0]
 
 
-def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
-        strict: bool = False) -> tuple[Any, Any]:
+@overload
+def vhp(func: Callable[..., Tensor], inputs: Tensor, v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Tensor, Tensor]: ...
+@overload
+def vhp(func: Callable[..., Tensor], inputs: Sequence[Tensor], v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Tensor, tuple[Tensor, ...]]: ...
+def vhp(func: Callable[..., Tensor], inputs: Tensors, v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Tensor, Any]:
     """``(func(inputs), v^T H)`` for a function with one-element output: the vjp of its gradient."""
     inputs_tuple, xs, vs = _inputs_and_v(inputs, v, create_graph, "vhp")
     value, grads = _value_and_gradient(func, xs, "vhp")
-    result = _grads(grads, xs, vs, create_graph, strict, "vhp")
+    result = _grads_or_zeros(grads, xs, vs, create_graph, strict, "vhp")
     return _finish(value, create_graph), _finish(_shaped(inputs_tuple, result), create_graph)
 
 
-def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
-        strict: bool = False) -> tuple[Any, Any]:
+@overload
+def hvp(func: Callable[..., Tensor], inputs: Tensor, v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Tensor, Tensor]: ...
+@overload
+def hvp(func: Callable[..., Tensor], inputs: Sequence[Tensor], v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Tensor, tuple[Tensor, ...]]: ...
+def hvp(func: Callable[..., Tensor], inputs: Tensors, v: Tensors | None = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Tensor, Any]:
     """``(func(inputs), H v)``. NOTE: the Hessian of a twice continuously differentiable
     function is symmetric, so H v = (v^T H)^T and one backward pass through the gradient gives
     it; torch's hvp takes two for the same numbers."""

@@ -235,7 +235,7 @@ def _num(value: Any) -> str:
     return repr(value.item() if hasattr(value, "item") else value)
 
 
-def _fmt(index: tuple[int, ...]) -> str:
+def _fmt(index: tuple[int | np.integer, ...]) -> str:
     return str(tuple(int(i) for i in index))
 
 
@@ -403,12 +403,12 @@ class _Checker:
         zero = self.vjp(outs, {k: np.zeros_like(v) for k, v in u.items()})
         for i, g in zip(self.checked, zero):
             if np.any(g != 0):  # NaN counts as nonzero
-                idx = np.unravel_index(int(np.nanargmax(np.where(np.isnan(g), np.inf, np.abs(g)))), g.shape)
+                worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(g), np.inf, np.abs(g)))), g.shape)
                 raise self.fail(
                     f"with a zero upstream gradient, backward gives the gradient of {self.input_name(i)} the value "
-                    f"{_num(g[idx])} at element {_fmt(idx)}; backward must scale with the upstream gradient it "
+                    f"{_num(g[worst])} at element {_fmt(worst)}; backward must scale with the upstream gradient it "
                     "receives (does it ignore it?)", check="zero_upstream", input_index=i,
-                    input_element=tuple(int(v) for v in idx),
+                    input_element=tuple(int(v) for v in worst),
                 )
         gu = self.vjp(outs, u)
         again = self.vjp(outs, u)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import is_tensor
 from .variable import Variable, data_of
 
 
@@ -153,6 +154,6 @@ def in_numpy_order(value: Any, perm: tuple[int, ...], torch_shape: tuple[int, ..
     if target != torch_shape:
         raise ValueError(f"__setitem__: a value of shape {np.shape(data_of(value))} does not broadcast to the "
                          f"indexed shape {torch_shape}")
-    if isinstance(value, Variable):
+    if is_tensor(value):
         return value.reshape(shape).expand(*torch_shape).permute(*inverse)
     return np.transpose(np.broadcast_to(np.reshape(value, shape), torch_shape), inverse)

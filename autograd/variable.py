@@ -27,6 +27,9 @@ class Variable:
       or a view shares its memory). A second element marks a counter shared by a view and
       its base.
     * ``_hooks``: the hooks of a leaf, None if it has none.
+
+    And one that readers of the graph (the renderer) show: ``grad``, the gradient kept so far
+    (a Tensor's is a Tensor or None, a Scalar's a float).
     """
 
     __slots__ = ()
@@ -36,6 +39,7 @@ class Variable:
     _output_nr: int
     _vc: list[int] | None
     _hooks: list[Any] | None
+    grad: Any
 
     @staticmethod
     def _wrap(data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Any:
@@ -65,7 +69,8 @@ class Variable:
         """The version counter, made on first use."""
         vc = self._vc
         if vc is None:
-            vc = self._vc = [0]
+            # Variable has no slots of its own; every subclass declares a ``_vc`` slot or class field.
+            vc = self._vc = [0]  # type: ignore[misc]
         return vc
 
 

@@ -175,13 +175,13 @@ class Graph:
         """The value node ``i`` produced as output ``nr``, if anyone still holds it."""
         node = self.nodes[i]
         if not node.is_op:
-            return node.obj  # type: ignore[no-any-return]
+            return node.obj
         held = self._held.get((id(node.obj), nr))
         if held is not None:
             return held
         ref = node.obj.retained().get(nr)
         if ref is not None:
-            return ref()  # type: ignore[no-any-return]
+            return ref()
         return None
 
     def name(self, i: int, nr: int = 0) -> str:
@@ -199,7 +199,7 @@ class Graph:
         if node.scalar:
             op = node.obj.function.__name__
             return SCALAR_SYMBOLS.get(op, op.lower())
-        return node.obj.name()  # type: ignore[no-any-return]
+        return node.obj.name()
 
     def shape_text(self, i: int, nr: int | None = None) -> str:
         """The shape (and dtype if not float32) of output ``nr``, or of every output if None."""
