@@ -179,34 +179,44 @@ class NumpyAdam:
 def numpy_mlp_step_factory(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Any:
     params = [w.copy() for w in weights]
     adam = NumpyAdam(params)
-    n = x.shape[0]
-    rows_ = np.arange(n)
 
     def step() -> float:
-        w1, b1, w2, b2, w3, b3 = params
-        z1 = x @ w1.T + b1
-        h1 = np.maximum(z1, 0)
-        z2 = h1 @ w2.T + b2
-        h2 = np.maximum(z2, 0)
-        logits = h2 @ w3.T + b3
-        shifted = logits - logits.max(1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
-        loss = -logp[rows_, y].mean()
-        d = np.exp(logp)
-        d[rows_, y] -= 1
-        d /= n
-        dw3, db3 = d.T @ h2, d.sum(0)
-        d = (d @ w3) * (z2 > 0)
-        dw2, db2 = d.T @ h1, d.sum(0)
-        d = (d @ w2) * (z1 > 0)
-        dw1, db1 = d.T @ x, d.sum(0)
-        adam.step([dw1, db1, dw2, db2, dw3, db3])
+        loss, _, grads = numpy_mlp_head(x, params, y)
+        adam.step(grads)
         return float(loss)
 
     return step
 
 
-def engine_mlp_step_factory(model: nn.Module, x: np.ndarray, y: np.ndarray) -> Any:
+def numpy_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """The mean softmax cross-entropy of logits (N, classes) with labels y, and its gradient."""
+    rows = np.arange(len(y))
+    shifted = logits - logits.max(1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    d = np.exp(logp)
+    d[rows, y] -= 1
+    return float(-logp[rows, y].mean()), d / len(y)
+
+
+def numpy_mlp_head(x: np.ndarray, params: list[np.ndarray], y: np.ndarray,
+                   input_grad: bool = False) -> tuple[float, np.ndarray | None, list[np.ndarray]]:
+    """Two relu layers and a linear one on x (N, features), softmax cross-entropy with labels y,
+    and its backward by hand: (loss, gradient of x if ``input_grad``, gradients of params)."""
+    w1, b1, w2, b2, w3, b3 = params
+    z1 = x @ w1.T + b1
+    h1 = np.maximum(z1, 0)
+    z2 = h1 @ w2.T + b2
+    h2 = np.maximum(z2, 0)
+    loss, d = numpy_cross_entropy(h2 @ w3.T + b3, y)
+    dw3, db3 = d.T @ h2, d.sum(0)
+    d = (d @ w3) * (z2 > 0)
+    dw2, db2 = d.T @ h1, d.sum(0)
+    d = (d @ w2) * (z1 > 0)
+    dw1, db1 = d.T @ x, d.sum(0)
+    return float(loss), (d @ w1 if input_grad else None), [dw1, db1, dw2, db2, dw3, db3]
+
+
+def engine_step_factory(model: nn.Module, x: np.ndarray, y: np.ndarray) -> Any:
     opt = optim.Adam(model.parameters(), lr=1e-3)
     xt, yt = ag.tensor(x), ag.tensor(y)
 
@@ -220,9 +230,8 @@ def engine_mlp_step_factory(model: nn.Module, x: np.ndarray, y: np.ndarray) -> A
     return step
 
 
-def torch_mlp_step_factory(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Any:
-    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
-                                torch.nn.ReLU(), torch.nn.Linear(128, 10))
+def torch_step_factory(model: Any, weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Any:
+    """The training step (Adam, cross-entropy) of a torch ``model`` given ndgrad's initial ``weights``."""
     with torch.no_grad():
         for p, w in zip(model.parameters(), weights):
             p.copy_(torch.from_numpy(w))
@@ -239,15 +248,24 @@ def torch_mlp_step_factory(weights: list[np.ndarray], x: np.ndarray, y: np.ndarr
     return step
 
 
-def bench_mlp_step(repeat: int) -> list[dict[str, Any]]:
-    x, y = mlp_data()
-    model = engine_mlp()
+def bench_training_step(repeat: int, model: nn.Module, x: np.ndarray, y: np.ndarray, numpy_factory: Any,
+                        torch_model: Any) -> list[dict[str, Any]]:
+    """NumPy by hand, ndgrad and (when installed) torch eager from the same weights, timed in turns;
+    ``torch_model`` makes the torch twin of ``model``."""
     weights = [p.detach().numpy().copy() for p in model.parameters()]
-    impls = [("NumPy by hand", numpy_mlp_step_factory(weights, x, y)), ("ndgrad", engine_mlp_step_factory(model, x, y))]
+    impls = [("NumPy by hand", numpy_factory(weights, x, y)), ("ndgrad", engine_step_factory(model, x, y))]
     if torch is not None:
-        impls.append(("torch eager", torch_mlp_step_factory(weights, x, y)))
+        impls.append(("torch eager", torch_step_factory(torch_model(), weights, x, y)))
     return _timed_in_turns(impls, repeat, rewarm=1)
 
+
+def bench_mlp_step(repeat: int) -> list[dict[str, Any]]:
+    x, y = mlp_data()
+    def torch_model() -> Any:
+        tnn = torch.nn
+        return tnn.Sequential(tnn.Linear(784, 256), tnn.ReLU(), tnn.Linear(256, 128), tnn.ReLU(), tnn.Linear(128, 10))
+
+    return bench_training_step(repeat, engine_mlp(), x, y, numpy_mlp_step_factory, torch_model)
 
 
 # --- Adam step alone ---------------------------------------------------------------------------
@@ -374,7 +392,6 @@ def bench_rnn_step(repeat: int) -> list[dict[str, Any]]:
                                               "out.weight", "out.bias")]
         adam = NumpyAdam(params)
         flat_targets = targets.reshape(-1)
-        rows_ = np.arange(L * B)
 
         def step() -> float:
             w_ih, w_hh, b_ih, b_hh, w_o, b_o = params
@@ -385,12 +402,7 @@ def bench_rnn_step(repeat: int) -> list[dict[str, Any]]:
                 hs[t + 1] = np.tanh(xw[t] + hs[t] @ w_hh.T)
             hflat = hs[1:].reshape(L * B, H)
             logits = hflat @ w_o.T + b_o
-            shifted = logits - logits.max(1, keepdims=True)
-            logp = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
-            loss = -logp[rows_, flat_targets].mean()
-            d = np.exp(logp)
-            d[rows_, flat_targets] -= 1
-            d /= L * B
+            loss, d = numpy_cross_entropy(logits, flat_targets)
             dw_o, db_o = d.T @ hflat, d.sum(0)
             dh_all = (d @ w_o).reshape(L, B, H)
             dw_hh = np.zeros_like(w_hh)
@@ -462,7 +474,6 @@ def numpy_cnn_step_factory(weights: list[np.ndarray], x: np.ndarray, y: np.ndarr
     params = [w.copy() for w in weights]
     adam = NumpyAdam(params)
     n = x.shape[0]
-    rows_ = np.arange(n)
 
     def im2col(a: np.ndarray, k: int) -> np.ndarray:
         b, c, h, w = a.shape
@@ -505,67 +516,31 @@ def numpy_cnn_step_factory(weights: list[np.ndarray], x: np.ndarray, y: np.ndarr
         return windows.reshape(b, c, h2, w2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(b, c, 2 * h2, 2 * w2)
 
     def step() -> float:
-        cw1, cb1, cw2, cb2, w1, b1, w2, b2, w3, b3 = params
+        cw1, cb1, cw2, cb2 = params[:4]
         z1, cols1 = conv(x, cw1, cb1)
         p1, arg1 = pool(np.maximum(z1, 0))
         z2, cols2 = conv(p1, cw2, cb2)
         p2, arg2 = pool(np.maximum(z2, 0))
-        f = p2.reshape(n, -1)
-        a1 = f @ w1.T + b1
-        h1 = np.maximum(a1, 0)
-        a2 = h1 @ w2.T + b2
-        h2 = np.maximum(a2, 0)
-        logits = h2 @ w3.T + b3
-        shifted = logits - logits.max(1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
-        loss = -logp[rows_, y].mean()
-        d = np.exp(logp)
-        d[rows_, y] -= 1
-        d /= n
-        dw3, db3 = d.T @ h2, d.sum(0)
-        d = (d @ w3) * (a2 > 0)
-        dw2, db2 = d.T @ h1, d.sum(0)
-        d = (d @ w2) * (a1 > 0)
-        dw1, db1 = d.T @ f, d.sum(0)
-        d = pool_grad((d @ w1).reshape(p2.shape), arg2) * (z2 > 0)
+        loss, d, head_grads = numpy_mlp_head(p2.reshape(n, -1), params[4:], y, input_grad=True)
+        d = pool_grad(d.reshape(p2.shape), arg2) * (z2 > 0)
         dcw2, dcb2, dcols = conv_grads(d, cols2, cw2)
         d = pool_grad(col2im(dcols, p1.shape, cw2.shape[-1]), arg1) * (z1 > 0)
         dcw1, dcb1, _ = conv_grads(d, cols1, cw1)
-        adam.step([dcw1, dcb1, dcw2, dcb2, dw1, db1, dw2, db2, dw3, db3])
+        adam.step([dcw1, dcb1, dcw2, dcb2, *head_grads])
         return float(loss)
-
-    return step
-
-
-def torch_cnn_step_factory(weights: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Any:
-    tnn = torch.nn
-    model = tnn.Sequential(tnn.Conv2d(1, 6, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Conv2d(6, 16, 5), tnn.ReLU(),
-                           tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(256, 120), tnn.ReLU(), tnn.Linear(120, 84),
-                           tnn.ReLU(), tnn.Linear(84, 10))
-    with torch.no_grad():
-        for p, w in zip(model.parameters(), weights):
-            p.copy_(torch.from_numpy(w))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step() -> float:
-        loss = torch.nn.functional.cross_entropy(model(xt), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
 
     return step
 
 
 def bench_cnn_step(repeat: int) -> list[dict[str, Any]]:
     x, y = cnn_data()
-    model = engine_cnn()
-    weights = [p.detach().numpy().copy() for p in model.parameters()]
-    impls = [("NumPy by hand", numpy_cnn_step_factory(weights, x, y)), ("ndgrad", engine_mlp_step_factory(model, x, y))]
-    if torch is not None:
-        impls.append(("torch eager", torch_cnn_step_factory(weights, x, y)))
-    return _timed_in_turns(impls, repeat, rewarm=1)
+    def torch_model() -> Any:
+        tnn = torch.nn
+        return tnn.Sequential(tnn.Conv2d(1, 6, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Conv2d(6, 16, 5), tnn.ReLU(),
+                              tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(256, 120), tnn.ReLU(), tnn.Linear(120, 84),
+                              tnn.ReLU(), tnn.Linear(84, 10))
+
+    return bench_training_step(repeat, engine_cnn(), x, y, numpy_cnn_step_factory, torch_model)
 
 
 # --- memory -----------------------------------------------------------------------------------
@@ -578,7 +553,7 @@ def bench_memory_one(impl: str) -> dict[str, Any]:
     x, y = mlp_data()
     model = engine_mlp()
     weights = [p.detach().numpy().copy() for p in model.parameters()]
-    step = numpy_mlp_step_factory(weights, x, y) if impl == "numpy" else engine_mlp_step_factory(model, x, y)
+    step = numpy_mlp_step_factory(weights, x, y) if impl == "numpy" else engine_step_factory(model, x, y)
     del weights
     baseline = rss_bytes()
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

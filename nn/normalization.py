@@ -15,6 +15,14 @@ from .errors import ShapeError
 from .module import Module, Parameter, factory_dtype
 
 
+def _reset_affine(module: Any) -> None:
+    """A normalization's scale back to ones and its shift to zeros (those it has)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _BatchNorm(Module):
     """What ``BatchNorm1d`` and ``BatchNorm2d`` share; they differ in the input ranks they take."""
 
@@ -61,10 +69,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         name = type(self).__name__
@@ -147,10 +152,7 @@ class LayerNorm(Module):
         self.bias = Parameter(ag.zeros(*shape, dtype=dtype)) if elementwise_affine and bias else None
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -182,10 +184,7 @@ class GroupNorm(Module):
         self.bias = Parameter(ag.zeros(num_channels, dtype=dtype)) if affine and bias else None
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

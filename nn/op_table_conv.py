@@ -239,28 +239,29 @@ def np_max_unpool2d(x, indices):
     return out.reshape(n, c, 2 * h, 2 * w)
 
 
-def np_interpolate(x, mode, size=None, scale_factor=None, align_corners=None):
-    """Each output position by its source coordinate, along both dims in turn."""
-    out = x
-    for axis in (2, 3):
-        n_in = x.shape[axis]
-        n_out = size[axis - 2] if size is not None else math.floor(n_in * scale_factor)
-        ratio = n_in / n_out if size is not None else 1.0 / scale_factor
-        rows = []
-        for i in range(n_out):
-            if mode.startswith("nearest"):
-                source = min(math.floor((i + (0.5 if mode == "nearest-exact" else 0.0)) * ratio), n_in - 1)
-                rows.append(np.take(out, source, axis=axis))
-                continue
+def np_interpolation_matrix(n_in, n_out, mode, ratio, align_corners):
+    """(n_out, n_in): row i holds the weight of each input position in output position i."""
+    matrix = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        if mode.startswith("nearest"):
+            matrix[i, min(math.floor((i + (0.5 if mode == "nearest-exact" else 0.0)) * ratio), n_in - 1)] = 1.0
+        else:
             if align_corners:
                 coordinate = i * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
             else:
                 coordinate = max((i + 0.5) * ratio - 0.5, 0.0)
             low = min(math.floor(coordinate), n_in - 1)
-            high, weight = min(low + 1, n_in - 1), coordinate - low
-            rows.append(np.take(out, low, axis=axis) * (1 - weight) + np.take(out, high, axis=axis) * weight)
-        out = np.stack(rows, axis=axis)
-    return out
+            matrix[i, low] += 1 - (coordinate - low)
+            matrix[i, min(low + 1, n_in - 1)] += coordinate - low
+    return matrix
+
+
+def np_interpolate(x, mode, size=None, scale_factor=None, align_corners=None):
+    """Resizing as a linear map on each spatial dim: out = A x B^T per image."""
+    sizes = size if size is not None else tuple(math.floor(n * scale_factor) for n in x.shape[2:])
+    ratios = [n / m if size is not None else 1.0 / scale_factor for n, m in zip(x.shape[2:], sizes)]
+    rows, cols = (np_interpolation_matrix(n, m, mode, r, align_corners) for n, m, r in zip(x.shape[2:], sizes, ratios))
+    return np.einsum("oh,nchw,pw->ncop", rows, x, cols)
 
 
 def np_pad(x, pad, mode):
