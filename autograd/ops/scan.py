@@ -118,7 +118,7 @@ def _through_partials(g: Any, partials: Any, keep: np.ndarray, axis: int) -> Any
 def along(indices: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
     """The index that picks, from each slice along ``axis``, the positions in ``indices``
     (shaped as the input, with any size along ``axis``): NumPy's take_along_axis as an index."""
-    grid = list(np.indices(indices.shape, sparse=True))
+    grid: list[np.ndarray] = list(np.indices(indices.shape, sparse=True))
     grid[axis] = indices
     return tuple(grid)
 
