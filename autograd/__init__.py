@@ -189,6 +189,59 @@ gt = function_form(Tensor.gt)
 ge = function_form(Tensor.ge)
 all = function_form(Tensor.all)  # noqa: A001
 any = function_form(Tensor.any)  # noqa: A001
+# elementwise math: trigonometry, logarithms, rounding, remainders, bits and logic
+tan = function_form(Tensor.tan)
+asin = arcsin = function_form(Tensor.asin)
+acos = arccos = function_form(Tensor.acos)
+atan = arctan = function_form(Tensor.atan)
+sinh = function_form(Tensor.sinh)
+cosh = function_form(Tensor.cosh)
+asinh = arcsinh = function_form(Tensor.asinh)
+acosh = arccosh = function_form(Tensor.acosh)
+atanh = arctanh = function_form(Tensor.atanh)
+atan2 = arctan2 = function_form(Tensor.atan2)
+log2 = function_form(Tensor.log2)
+log10 = function_form(Tensor.log10)
+log1p = function_form(Tensor.log1p)
+expm1 = function_form(Tensor.expm1)
+exp2 = function_form(Tensor.exp2)
+rsqrt = function_form(Tensor.rsqrt)
+reciprocal = function_form(Tensor.reciprocal)
+erf = function_form(Tensor.erf)
+erfc = function_form(Tensor.erfc)
+erfinv = function_form(Tensor.erfinv)
+logaddexp = function_form(Tensor.logaddexp)
+logaddexp2 = function_form(Tensor.logaddexp2)
+hypot = function_form(Tensor.hypot)
+copysign = function_form(Tensor.copysign)
+lerp = function_form(Tensor.lerp)
+nan_to_num = function_form(Tensor.nan_to_num)
+floor = function_form(Tensor.floor)
+ceil = function_form(Tensor.ceil)
+trunc = fix = function_form(Tensor.trunc)
+round = function_form(Tensor.round)  # noqa: A001
+sign = sgn = function_form(Tensor.sign)
+frac = function_form(Tensor.frac)
+divide = function_form(Tensor.divide)
+true_divide = function_form(Tensor.true_divide)
+floor_divide = function_form(Tensor.floor_divide)
+fmod = function_form(Tensor.fmod)
+remainder = function_form(Tensor.remainder)
+clamp_min = function_form(Tensor.clamp_min)
+clamp_max = function_form(Tensor.clamp_max)
+isnan = function_form(Tensor.isnan)
+isinf = function_form(Tensor.isinf)
+isfinite = function_form(Tensor.isfinite)
+bitwise_and = function_form(Tensor.bitwise_and)
+bitwise_or = function_form(Tensor.bitwise_or)
+bitwise_xor = function_form(Tensor.bitwise_xor)
+bitwise_not = function_form(Tensor.bitwise_not)
+bitwise_left_shift = function_form(Tensor.bitwise_left_shift)
+bitwise_right_shift = function_form(Tensor.bitwise_right_shift)
+logical_and = function_form(Tensor.logical_and)
+logical_or = function_form(Tensor.logical_or)
+logical_xor = function_form(Tensor.logical_xor)
+logical_not = function_form(Tensor.logical_not)
 
 __all__ = [
     "AnomalyError", "Context", "Function", "GradcheckError", "Op", "RemovableHandle", "Scalar", "Tensor",
@@ -209,6 +262,13 @@ __all__ = [
     "get_default_dtype", "get_rng_state", "half", "histc", "histogram", "initial_seed", "int", "int8", "int16",
     "isclose", "long", "multinomial", "normal", "poisson", "randint_like", "randperm", "seed", "set_default_device",
     "set_default_dtype", "set_rng_state", "short", "uint8",
+    # elementwise math
+    "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan",
+    "atan2", "atanh", "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift",
+    "bitwise_xor", "ceil", "clamp_max", "clamp_min", "copysign", "cosh", "divide", "erf", "erfc", "erfinv", "exp2",
+    "expm1", "fix", "floor", "floor_divide", "fmod", "frac", "hypot", "isfinite", "isinf", "isnan", "lerp", "log10",
+    "log1p", "log2", "logaddexp", "logaddexp2", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "nan_to_num", "reciprocal", "remainder", "round", "rsqrt", "sgn", "sign", "sinh", "tan", "true_divide", "trunc",
     # scans and order statistics
     "MinMax", "aminmax", "count_nonzero", "cummax", "cummin", "cumprod", "cumsum", "logcumsumexp", "median",
     "std_mean", "var_mean",

@@ -19,6 +19,17 @@ from .indexing import _index, in_numpy_order, torch_order
 from .variable import Variable, data_of
 
 
+def _in_place(method: str) -> Any:
+    """The in-place form ``<method>_`` of the elementwise method ``method`` (see ``_elementwise_``)."""
+
+    def update(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._elementwise_(method, *args, **kwargs)
+
+    update.__name__ = update.__qualname__ = method + "_"
+    update.__doc__ = f"``{method}`` in place."
+    return update
+
+
 class InPlace:
     """The in-place methods of ``Tensor``."""
 
@@ -126,7 +137,9 @@ class InPlace:
     def mul_(self, other: Any) -> Any:
         return self._inplace("mul_", ops.Mul, np.multiply, other)
 
-    def div_(self, other: Any) -> Any:
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Any:
+        if rounding_mode is not None:
+            return self._elementwise_("div", other, rounding_mode=rounding_mode)
         return self._inplace("div_", ops.Div, np.true_divide, other)
 
     __iadd__ = add_
@@ -200,3 +213,106 @@ class InPlace:
         self._bump()
         return self
 
+    # --- in-place forms of the elementwise ops ------------------------------------------
+    def _elementwise_(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """``self.<method>_(*args)``: the out-of-place ``method``'s result written into this tensor (see
+        ``_update``); refused, as in torch, when this tensor's dtype cannot hold it (exp_ of integers)."""
+        op = method + "_"
+
+        def compute(t: Any, *a: Any, **kw: Any) -> Any:
+            result = getattr(t, method)(*a, **kw)
+            if not np.can_cast(result.dtype, self.dtype, "same_kind"):
+                raise TypeError(f"{op}: the result has dtype {result.dtype}, which this tensor of dtype {self.dtype} "
+                                f"cannot hold; use the out-of-place {method}()")
+            return result
+
+        return self._update(op, compute, *args, **kwargs)
+
+    exp_ = _in_place("exp")
+    log_ = _in_place("log")
+    sqrt_ = _in_place("sqrt")
+    abs_ = _in_place("abs")
+    neg_ = _in_place("neg")
+    square_ = _in_place("square")
+    sin_ = _in_place("sin")
+    cos_ = _in_place("cos")
+    tan_ = _in_place("tan")
+    tanh_ = _in_place("tanh")
+    sigmoid_ = _in_place("sigmoid")
+    relu_ = _in_place("relu")
+    asin_ = arcsin_ = _in_place("asin")
+    acos_ = arccos_ = _in_place("acos")
+    atan_ = arctan_ = _in_place("atan")
+    sinh_ = _in_place("sinh")
+    cosh_ = _in_place("cosh")
+    asinh_ = arcsinh_ = _in_place("asinh")
+    acosh_ = arccosh_ = _in_place("acosh")
+    atanh_ = arctanh_ = _in_place("atanh")
+    log2_ = _in_place("log2")
+    log10_ = _in_place("log10")
+    log1p_ = _in_place("log1p")
+    expm1_ = _in_place("expm1")
+    exp2_ = _in_place("exp2")
+    rsqrt_ = _in_place("rsqrt")
+    reciprocal_ = _in_place("reciprocal")
+    erf_ = _in_place("erf")
+    erfc_ = _in_place("erfc")
+    erfinv_ = _in_place("erfinv")
+    floor_ = _in_place("floor")
+    ceil_ = _in_place("ceil")
+    trunc_ = fix_ = _in_place("trunc")
+    frac_ = _in_place("frac")
+    sign_ = sgn_ = _in_place("sign")
+    bitwise_not_ = _in_place("bitwise_not")
+    logical_not_ = _in_place("logical_not")
+
+    def round_(self, *, decimals: int = 0) -> Any:
+        """``round`` in place."""
+        return self._elementwise_("round", decimals=decimals)
+
+    def nan_to_num_(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Any:
+        """``nan_to_num`` in place."""
+        return self._elementwise_("nan_to_num", nan, posinf, neginf)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+        """``clamp`` in place."""
+        return self._elementwise_("clamp", min, max)
+
+    clip_ = clamp_
+
+    def clamp_min_(self, min: Any) -> Any:  # noqa: A002
+        """``clamp_min`` in place."""
+        return self._elementwise_("clamp", min, None)
+
+    def clamp_max_(self, max: Any) -> Any:  # noqa: A002
+        """``clamp_max`` in place."""
+        return self._elementwise_("clamp", None, max)
+
+    def lerp_(self, end: Any, weight: Any) -> Any:
+        """``lerp`` in place."""
+        return self._elementwise_("lerp", end, weight)
+
+    def pow_(self, exponent: Any) -> Any:
+        """``pow`` in place."""
+        return self._inplace("pow_", ops.Pow, np.power, exponent)
+
+    # Binary ops with one other operand: ``x.atan2_(y)`` is ``x.atan2(y)`` in place.
+    atan2_ = arctan2_ = _in_place("atan2")
+    hypot_ = _in_place("hypot")
+    copysign_ = _in_place("copysign")
+    fmod_ = _in_place("fmod")
+    remainder_ = _in_place("remainder")
+    floor_divide_ = _in_place("floor_divide")
+    true_divide_ = _in_place("true_divide")
+    bitwise_and_ = _in_place("bitwise_and")
+    bitwise_or_ = _in_place("bitwise_or")
+    bitwise_xor_ = _in_place("bitwise_xor")
+    bitwise_left_shift_ = _in_place("bitwise_left_shift")
+    bitwise_right_shift_ = _in_place("bitwise_right_shift")
+    logical_and_ = _in_place("logical_and")
+    logical_or_ = _in_place("logical_or")
+    logical_xor_ = _in_place("logical_xor")
+
+    __ipow__, __imod__, __ifloordiv__ = pow_, remainder_, floor_divide_
+    __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
+    __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_

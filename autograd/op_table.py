@@ -34,6 +34,13 @@ ON_GRID, OFF_GRID = grid(-3, 3, 0.1), grid(-3, 3, 0.1, offset=0.05)  # maximum/m
 # differences grows with the product, while d^2 prod / dx_i^2 is exactly 0
 NEAR_ONE = elements(-1.5, 1.5, avoid=[0.0], margin=0.5)
 WITH_ZEROS = st.one_of(st.just(0.0), NEAR_ONE)
+UNIT = elements(-0.9, 0.9)  # asin, acos, atanh, erfinv: inside (-1, 1), away from its ends
+# The jumps of the rounding ops and of remainders: integers, half-integers, a / b integral. Dividends
+# on a grid at 0.05 + 0.1 k never make a / b integral for these divisors (7k, 13k, 23k are not m + 0.5).
+OFF_INTEGERS = elements(avoid=range(-3, 4))
+OFF_HALVES = elements(avoid=[k + 0.5 for k in range(-4, 3)])
+OFF_TENTHS_HALVES = elements(avoid=[k / 10 + 0.05 for k in range(-31, 31)])
+DIVIDENDS, DIVISORS = grid(-3, 3, 0.1, offset=0.05), st.sampled_from([0.7, -1.3, 2.3])
 
 
 def pairs_of(shape_strategy):
@@ -158,6 +165,25 @@ def slice_then_array(shape):
 
 def np_sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
+
+np_erf = np.vectorize(math.erf, otypes=[np.float64])
+np_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+@np.vectorize
+def np_erfinv(y):
+    """erf's inverse by bisection on math.erf: slow, simple and independent of ops/math.py."""
+    lo, hi = -6.0, 6.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        lo, hi = (mid, hi) if math.erf(mid) < y else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def np_lerp(a, b, w):
+    return a + w * (b - a)
 
 
 def np_logsumexp(a, axis, keepdims):
@@ -570,6 +596,46 @@ CASES = [
          kwargs=where_condition),
     case("where_number", lambda a, cond: a.where(cond, 0.5), lambda a, cond: np.where(cond, a, 0.5),
          kwargs=lambda s: {"cond": hnp.arrays(bool, s)}),
+    # elementwise math of ops/math.py, and what Tensor composes from it
+    case("tan", ag.tan, np.tan, elements=elements(-1.2, 1.2)),
+    case("asin", ag.asin, np.arcsin, elements=UNIT),
+    case("acos", ag.acos, np.arccos, elements=UNIT),
+    case("atan", ag.atan, np.arctan),
+    case("sinh", ag.sinh, np.sinh),
+    case("cosh", ag.cosh, np.cosh),
+    case("asinh", ag.asinh, np.arcsinh),
+    case("acosh", ag.acosh, np.arccosh, elements=elements(1.2, 4.0)),
+    case("atanh", ag.atanh, np.arctanh, elements=UNIT),
+    case("log2", ag.log2, np.log2, elements=POSITIVE),
+    case("log10", ag.log10, np.log10, elements=POSITIVE),
+    case("log1p", ag.log1p, np.log1p, elements=elements(-0.8, 3.0)),
+    case("expm1", ag.expm1, np.expm1),
+    case("exp2", ag.exp2, np.exp2),
+    case("rsqrt", ag.rsqrt, lambda a: 1.0 / np.sqrt(a), elements=POSITIVE),
+    case("reciprocal", ag.reciprocal, lambda a: 1.0 / a, elements=NONZERO),
+    case("erf", ag.erf, np_erf),
+    case("erfc", ag.erfc, np_erfc),
+    case("erfinv", ag.erfinv, np_erfinv, elements=UNIT),
+    case("atan2", ag.atan2, np.arctan2, shapes=PAIR, elements=NONZERO),
+    case("logaddexp", ag.logaddexp, np.logaddexp, shapes=PAIR),
+    case("logaddexp2", ag.logaddexp2, np.logaddexp2, shapes=PAIR),
+    case("hypot", ag.hypot, np.hypot, shapes=PAIR, elements=NONZERO),
+    case("copysign", ag.copysign, np.copysign, shapes=PAIR, elements=[OFF_ZERO, NONZERO]),
+    case("lerp", ag.lerp, np_lerp, shapes=TRIPLE),
+    case("lerp_number", lambda a, b: a.lerp(b, 0.75), lambda a, b: np_lerp(a, b, 0.75), shapes=PAIR),
+    case("nan_to_num", ag.nan_to_num, np.nan_to_num),
+    case("floor", ag.floor, np.floor, elements=OFF_INTEGERS),
+    case("ceil", lambda a: a.ceil(), np.ceil, elements=OFF_INTEGERS),
+    case("trunc", ag.trunc, np.trunc, elements=OFF_INTEGERS),
+    case("frac", ag.frac, lambda a: a - np.trunc(a), elements=OFF_INTEGERS),
+    case("round", ag.round, np.round, elements=OFF_HALVES),
+    case("round_decimals", lambda a: a.round(decimals=1), lambda a: np.round(a, 1), elements=OFF_TENTHS_HALVES),
+    case("sign", ag.sign, np.sign, elements=OFF_ZERO),
+    case("fmod", ag.fmod, np.fmod, shapes=PAIR, elements=[DIVIDENDS, DIVISORS]),
+    case("remainder", lambda a, b: a % b, np.remainder, shapes=PAIR, elements=[DIVIDENDS, DIVISORS]),
+    case("floor_divide", lambda a, b: a // b, np.floor_divide, shapes=PAIR, elements=[DIVIDENDS, DIVISORS]),
+    case("div_trunc", lambda a, b: a.div(b, rounding_mode="trunc"), lambda a, b: np.trunc(a / b), shapes=PAIR,
+         elements=[DIVIDENDS, DIVISORS]),
     # reductions
     case("sum", lambda a, dim, keepdim: a.sum(dim, keepdim), np_reduce(np.sum),
          kwargs=lambda s: dim_kwargs(s, allow_none=True, allow_tuple=True)),
@@ -791,6 +857,14 @@ CASES = [
     case("fill_", lambda a: a.clone().fill_(2.0) * a, lambda a: 2.0 * a),
     case("zero_", lambda a: a.clone().zero_() + a, lambda a: a + 0.0),
     case("copy_", lambda a, b: a.clone().copy_(b), lambda a, b: np.broadcast_to(b, a.shape), shapes=pairs_of(shapes())),
+    case("exp_", lambda a: (a * 1.0).exp_(), np.exp),
+    case("sigmoid_", lambda a: a.clone().sigmoid_(), np_sigmoid),
+    case("clamp_", lambda a: (a * 1.0).clamp_(-1.0, 1.0), lambda a: np.clip(a, -1.0, 1.0),
+         elements=elements(avoid=[-1, 1])),
+    case("floor_", lambda a: (a * 1.0).floor_() * a, lambda a: np.floor(a) * a, elements=OFF_INTEGERS),
+    case("atan2_", lambda a, b: a.clone().atan2_(b), np.arctan2, shapes=pairs_of(shapes()), elements=NONZERO),
+    case("lerp_", lambda a, b: a.clone().lerp_(b, 0.25), lambda a, b: np_lerp(a, b, 0.25), shapes=pairs_of(shapes())),
+    case("pow_", lambda a: a.clone().pow_(3.0), lambda a: a**3),
     case("masked_fill_", lambda a, value, mask: a.clone().masked_fill_(mask, value),
          lambda a, value, mask: np.where(mask, value, a), shapes=shapes().map(lambda s: (s, ())),
          kwargs=lambda s, _: {"mask": hnp.arrays(bool, s)}),
@@ -847,6 +921,10 @@ COVERED_BY = {
     "Tanh": "tanh", "Where": "where", "Unbind": "unbind",
     "Einsum": "einsum_three",
     "Cumprod": "cumprod_with_zeros", "Cumsum": "cumsum", "LogCumSumExp": "logcumsumexp",
+    "Acos": "acos", "Acosh": "acosh", "Asin": "asin", "Asinh": "asinh", "Atan": "atan", "Atan2": "atan2",
+    "Atanh": "atanh", "Cosh": "cosh", "Erf": "erf", "Erfc": "erfc", "Erfinv": "erfinv", "Expm1": "expm1",
+    "Hypot": "hypot", "LocallyConstant": "floor", "Log1p": "log1p", "Log2": "log2", "Log10": "log10",
+    "LogAddExp": "logaddexp", "Remainder": "remainder", "Sinh": "sinh", "Tan": "tan",
     # the derivatives of sigmoid and tanh as ops of their own: checked by their second order
 }
 

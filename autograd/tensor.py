@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
@@ -30,6 +31,16 @@ from .function import Context
 from .indexing import _index, torch_order
 from .inplace import InPlace
 from .numpy_api import array_function, array_ufunc
+from .ops.math import (
+    LN2,
+    bitwise,
+    copysign_factor,
+    floor_divided,
+    integer_divisor_checked,
+    rounded,
+    sign_of,
+    trunc_divided,
+)
 from .ops.scan import along, median_index, running_extreme_index
 from .shapes import _SIZE, Size, _shape_arg, normalize_dim, normalize_dims, numel
 from .variable import Variable, data_of
@@ -366,6 +377,22 @@ class Tensor(InPlace, Variable):
     def bool(self) -> Tensor:
         return self.to(np.bool_)
 
+    def half(self) -> Tensor:
+        """Cast to float16."""
+        return self.to(np.float16)
+
+    def short(self) -> Tensor:
+        """Cast to int16."""
+        return self.to(np.int16)
+
+    def byte(self) -> Tensor:
+        """Cast to uint8."""
+        return self.to(np.uint8)
+
+    def char(self) -> Tensor:
+        """Cast to int8."""
+        return self.to(np.int8)
+
     # --- autograd --------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs: Any = None) -> None:
@@ -473,7 +500,6 @@ class Tensor(InPlace, Variable):
         return self - (other if alpha == 1 else _times(other, alpha))
 
     mul = __mul__
-    div = __truediv__
     pow = __pow__
     neg = __neg__
 
@@ -567,17 +593,6 @@ class Tensor(InPlace, Variable):
 
     def __ge__(self, other: Any) -> Tensor:
         return Tensor._wrap(self._data >= data_of(other))
-
-    def __invert__(self) -> Tensor:
-        if self.dtype.kind not in "biu":
-            raise TypeError(f"~ needs a bool or integer tensor, got dtype {self.dtype}")
-        return Tensor._wrap(~self._data)
-
-    def __and__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self._data & data_of(other))
-
-    def __or__(self, other: Any) -> Tensor:
-        return Tensor._wrap(self._data | data_of(other))
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
@@ -766,8 +781,6 @@ class Tensor(InPlace, Variable):
         if (-1 in shape and (known == 0 or size % known)) or (-1 not in shape and known != size):
             raise ValueError(f"reshape: cannot view a tensor of shape {self.shape} ({size} elements) as shape {shape}")
         return ops.Reshape.apply(self, shape)
-
-    view = reshape
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         if self.ndim == 0:
@@ -1106,6 +1119,337 @@ class Tensor(InPlace, Variable):
     take_along_dim = indexing_ops.take_along_dim
     nonzero = indexing_ops.nonzero
     argwhere = indexing_ops.argwhere
+
+    # --- more elementwise math: trigonometry, logarithms, rounding, remainders, bits --------
+    # The ops with rules of their own are in ops/math.py; the rest is composed here. Float-only
+    # ops take integer and bool tensors as float32, as torch does.
+    def tan(self) -> Tensor:
+        """The tangent, elementwise."""
+        return ops.Tan.apply(_floating(self))
+
+    def asin(self) -> Tensor:
+        """The arcsine in radians, elementwise; NaN outside [-1, 1]."""
+        return ops.Asin.apply(_floating(self))
+
+    def acos(self) -> Tensor:
+        """The arccosine in radians, elementwise; NaN outside [-1, 1]."""
+        return ops.Acos.apply(_floating(self))
+
+    def atan(self) -> Tensor:
+        """The arctangent in radians, elementwise."""
+        return ops.Atan.apply(_floating(self))
+
+    def sinh(self) -> Tensor:
+        """The hyperbolic sine, elementwise."""
+        return ops.Sinh.apply(_floating(self))
+
+    def cosh(self) -> Tensor:
+        """The hyperbolic cosine, elementwise."""
+        return ops.Cosh.apply(_floating(self))
+
+    def asinh(self) -> Tensor:
+        """The inverse hyperbolic sine, elementwise."""
+        return ops.Asinh.apply(_floating(self))
+
+    def acosh(self) -> Tensor:
+        """The inverse hyperbolic cosine, elementwise; NaN below 1."""
+        return ops.Acosh.apply(_floating(self))
+
+    def atanh(self) -> Tensor:
+        """The inverse hyperbolic tangent, elementwise; NaN outside [-1, 1]."""
+        return ops.Atanh.apply(_floating(self))
+
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+    def log2(self) -> Tensor:
+        """The base-2 logarithm, elementwise (exact at powers of 2)."""
+        return ops.Log2.apply(_floating(self))
+
+    def log10(self) -> Tensor:
+        """The base-10 logarithm, elementwise (exact at powers of 10)."""
+        return ops.Log10.apply(_floating(self))
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), elementwise, accurate for x near 0."""
+        return ops.Log1p.apply(_floating(self))
+
+    def expm1(self) -> Tensor:
+        """e^x - 1, elementwise, accurate for x near 0."""
+        return ops.Expm1.apply(_floating(self))
+
+    def exp2(self) -> Tensor:
+        """2^x, elementwise."""
+        return 2.0 ** _floating(self)
+
+    def rsqrt(self) -> Tensor:
+        """1 / sqrt(x), elementwise."""
+        return _floating(self) ** -0.5
+
+    def reciprocal(self) -> Tensor:
+        """1 / x, elementwise (a float tensor for an integer one)."""
+        return 1.0 / self
+
+    def erf(self) -> Tensor:
+        """The error function, elementwise."""
+        return ops.Erf.apply(_floating(self))
+
+    def erfc(self) -> Tensor:
+        """1 - erf(x), elementwise, accurate where erf(x) is near 1."""
+        return ops.Erfc.apply(_floating(self))
+
+    def erfinv(self) -> Tensor:
+        """The inverse of erf, elementwise: inf at 1, -inf at -1, NaN beyond."""
+        return ops.Erfinv.apply(_floating(self))
+
+    def atan2(self, other: Any) -> Tensor:
+        """The angle of the point (other, self) in radians, in [-pi, pi], elementwise (broadcast)."""
+        return ops.Atan2.apply(*_pair(self, other, floating=True))
+
+    arctan2 = atan2
+
+    def logaddexp(self, other: Any) -> Tensor:
+        """log(e^self + e^other), elementwise, without overflow."""
+        return ops.LogAddExp.apply(*_pair(self, other, floating=True))
+
+    def logaddexp2(self, other: Any) -> Tensor:
+        """log2(2^self + 2^other), elementwise, without overflow."""
+        a, b = _pair(self, other, floating=True)
+        return (a * LN2).logaddexp(b * LN2) * (1.0 / LN2)
+
+    def hypot(self, other: Any) -> Tensor:
+        """sqrt(self^2 + other^2), elementwise, without overflow."""
+        return ops.Hypot.apply(*_pair(self, other, floating=True))
+
+    def copysign(self, other: Any) -> Tensor:
+        """|self| with the sign of ``other`` (its sign bit, so -0.0 counts as negative), elementwise.
+        The result is float; no gradient flows to ``other``."""
+        a, b = _pair(self, _as_tensor(other) if isinstance(other, np.ndarray) else other, floating=True)
+        sign = ops.LocallyConstant.apply(copysign_factor, b) if isinstance(b, Tensor) else math.copysign(1.0, b)
+        return a.abs() * sign
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """``self + weight * (end - self)``, elementwise: exactly ``end`` where the weight is 1."""
+        start, end, weight = _promoted((self, end, weight), floating=True)
+        diff = end - start
+        # NOTE: from the nearer end, as torch: start + 1 * (end - start) need not round to end.
+        if isinstance(weight, (int, float)):
+            return end - diff * (1.0 - weight) if weight >= 0.5 else start + weight * diff
+        return where(data_of(weight) >= 0.5, end - diff * (1.0 - weight), start + weight * diff)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+        """NaN, inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
+        dtype's largest and smallest finite values); the replaced elements get no gradient."""
+        if self.dtype.kind != "f":
+            return Tensor._wrap(self._data.copy())
+        finite = np.isfinite(self._data)
+        if finite.all():
+            return self.clone()
+        info = np.finfo(self.dtype)
+        big = info.max if posinf is None else posinf
+        small = info.min if neginf is None else neginf
+        values = np.where(np.isnan(self._data), nan, np.where(self._data > 0, big, small)).astype(self.dtype)
+        return self.where(finite, values)
+
+    # Rounding: locally constant, so their gradient is 0 (as in torch), and integer tensors pass as they are.
+    def floor(self) -> Tensor:
+        """The largest integer not above x, elementwise (gradient 0)."""
+        return self._locally_constant(np.floor, "floor")
+
+    def ceil(self) -> Tensor:
+        """The smallest integer not below x, elementwise (gradient 0)."""
+        return self._locally_constant(np.ceil, "ceil")
+
+    def trunc(self) -> Tensor:
+        """x rounded toward 0, elementwise (gradient 0)."""
+        return self._locally_constant(np.trunc, "trunc")
+
+    fix = trunc
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        """x rounded half to even (to ``decimals`` decimal places), elementwise (gradient 0)."""
+        if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
+            raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__} {decimals!r}")
+        if decimals and self.dtype.kind != "f":
+            raise TypeError(f"round(decimals={decimals}) needs a floating-point tensor, got dtype {self.dtype}")
+        return self._locally_constant(lambda a: rounded(a, int(decimals)), "round")
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of x, elementwise (0 for NaN; gradient 0); bool tensors stay as they are."""
+        return ops.LocallyConstant.apply(sign_of, self)
+
+    sgn = sign
+
+    def frac(self) -> Tensor:
+        """x - trunc(x), elementwise, with the sign of x (gradient 1)."""
+        if self.dtype.kind != "f":
+            raise TypeError(f"frac() needs a floating-point tensor, got dtype {self.dtype}")
+        return self - self.trunc()
+
+    def _locally_constant(self, value: Callable[[np.ndarray], np.ndarray], op: str) -> Tensor:
+        kind = self.dtype.kind
+        if kind == "b":
+            raise TypeError(f"{op}() of a bool tensor; convert it first, e.g. .float().{op}()")
+        if kind != "f":  # integers are already whole: the result is a copy, as in torch
+            return Tensor._wrap(self._data.copy())
+        return ops.LocallyConstant.apply(value, self)
+
+    # Division with rounding and remainders. Integer division by zero raises (NumPy would give 0).
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """self / other; with ``rounding_mode`` "trunc" or "floor", rounded toward 0 or -inf in
+        the operands' dtype (gradient 0), as ``//`` does with "floor"."""
+        if rounding_mode is None:
+            return self / other
+        return self._rounded_division(self, other, rounding_mode, f"div(rounding_mode={rounding_mode!r})")
+
+    divide = div
+    true_divide = __truediv__
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """self / other rounded toward -inf, in the operands' dtype (gradient 0), as ``//``."""
+        return self._rounded_division(self, other, "floor", "floor_divide (//)")
+
+    __floordiv__ = floor_divide
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return self._rounded_division(other, self, "floor", "floor_divide (//)")
+
+    def fmod(self, other: Any) -> Tensor:
+        """The remainder of self / other with the quotient rounded toward 0: it has the sign of self."""
+        return self._remainder(self, other, "trunc", "fmod")
+
+    def remainder(self, other: Any) -> Tensor:
+        """The remainder of self / other with the quotient rounded toward -inf: it has the sign of
+        other, as Python's ``%``."""
+        return self._remainder(self, other, "floor", "remainder")
+
+    __mod__ = remainder
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return self._remainder(other, self, "floor", "remainder")
+
+    @staticmethod
+    def _rounded_division(a: Any, b: Any, rounding_mode: Any, op: str) -> Tensor:
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        a, b = integer_divisor_checked(*_promoted((a, b)), op)
+        return ops.LocallyConstant.apply(floor_divided if rounding_mode == "floor" else trunc_divided, a, b)
+
+    @staticmethod
+    def _remainder(a: Any, b: Any, rounding: str, op: str) -> Tensor:
+        return ops.Remainder.apply(*integer_divisor_checked(*_promoted((a, b)), op), rounding)
+
+    # Tests of values: bool tensors outside the graph.
+    def isnan(self) -> Tensor:
+        """Whether each element is NaN."""
+        return Tensor._wrap(np.isnan(self._data))
+
+    def isinf(self) -> Tensor:
+        """Whether each element is inf or -inf."""
+        return Tensor._wrap(np.isinf(self._data))
+
+    def isfinite(self) -> Tensor:
+        """Whether each element is neither NaN nor infinite."""
+        return Tensor._wrap(np.isfinite(self._data))
+
+    def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        """Elementwise ``|self - other| <= atol + rtol * |other|`` (see ``autograd.isclose``)."""
+        from .summaries import isclose
+
+        return isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        """Whether ``isclose`` holds everywhere (see ``autograd.allclose``)."""
+        from .summaries import allclose
+
+        return allclose(self, other, rtol, atol, equal_nan)
+
+    # Bits, on bool and integer tensors only; and logic, on any: results outside the graph.
+    def bitwise_and(self, other: Any) -> Tensor:
+        """self & other, bit by bit (for bools: and)."""
+        return Tensor._wrap(bitwise(np.bitwise_and, self, other, "bitwise_and"))
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        """self | other, bit by bit (for bools: or)."""
+        return Tensor._wrap(bitwise(np.bitwise_or, self, other, "bitwise_or"))
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        """self ^ other, bit by bit (for bools: exclusive or)."""
+        return Tensor._wrap(bitwise(np.bitwise_xor, self, other, "bitwise_xor"))
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        """self << other: self * 2**other in the integer dtype; a shift past the width gives 0."""
+        return Tensor._wrap(bitwise(np.left_shift, self, other, "bitwise_left_shift"))
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        """self >> other: self // 2**other in the integer dtype (the sign kept)."""
+        return Tensor._wrap(bitwise(np.right_shift, self, other, "bitwise_right_shift"))
+
+    def bitwise_not(self) -> Tensor:
+        """~self, bit by bit (for bools: not)."""
+        return Tensor._wrap(bitwise(np.invert, self, None, "bitwise_not"))
+
+    __and__, __or__, __xor__, __invert__ = bitwise_and, bitwise_or, bitwise_xor, bitwise_not
+    __lshift__, __rshift__ = bitwise_left_shift, bitwise_right_shift
+    __rand__, __ror__, __rxor__ = bitwise_and, bitwise_or, bitwise_xor
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return Tensor._wrap(bitwise(np.left_shift, other, self, "bitwise_left_shift"))
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return Tensor._wrap(bitwise(np.right_shift, other, self, "bitwise_right_shift"))
+
+    def logical_and(self, other: Any) -> Tensor:
+        """Whether both elements are nonzero (a bool tensor)."""
+        return Tensor._wrap(np.logical_and(self._data, data_of(other)))
+
+    def logical_or(self, other: Any) -> Tensor:
+        """Whether either element is nonzero (a bool tensor)."""
+        return Tensor._wrap(np.logical_or(self._data, data_of(other)))
+
+    def logical_xor(self, other: Any) -> Tensor:
+        """Whether exactly one of the elements is nonzero (a bool tensor)."""
+        return Tensor._wrap(np.logical_xor(self._data, data_of(other)))
+
+    def logical_not(self) -> Tensor:
+        """Whether the element is zero (a bool tensor)."""
+        return Tensor._wrap(np.logical_not(self._data))
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        """``clamp(min=min)``."""
+        return self.clamp(min, None)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        """``clamp(max=max)``."""
+        return self.clamp(None, max)
+
+    # --- dtypes: memory read as another dtype ----------------------------------------------
+    def view(self, *shape: Any, dtype: Any = None) -> Tensor:
+        """``view(*shape)`` is ``reshape``. ``view(dtype)`` reads the same memory as ``dtype``, as torch
+        does: for a dtype of another size the last dim shrinks or grows to fit (it must be contiguous).
+        The result shares this tensor's memory and version counter; it is outside the graph unless
+        the dtype is the same (then it is this tensor)."""
+        if dtype is None and len(shape) == 1 and isinstance(shape[0], (np.dtype, type, str)):
+            shape, dtype = (), shape[0]
+        if dtype is None:
+            return self.reshape(*shape)
+        if shape:
+            raise TypeError(f"view: pass a shape or a dtype, not both (got {shape} and dtype={dtype!r})")
+        dtype = to_dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        old, new = self.dtype.itemsize, dtype.itemsize
+        if old != new:
+            what = f"view({dtype}) of a tensor of shape {self.shape} and dtype {self.dtype} ({old} bytes an element)"
+            if self.ndim == 0:
+                raise RuntimeError(f"{what}: a 0-d tensor has no last dim to resize for {new}-byte elements")
+            if self._data.strides[-1] != old and self.shape[-1] != 1:
+                raise RuntimeError(f"{what}: its last dim is not contiguous; clone() it first")
+            if self.shape[-1] * old % new:
+                raise RuntimeError(f"{what}: its last dim of {self.shape[-1]} elements is not a whole number of "
+                                   f"{new}-byte elements")
+        out = Tensor._wrap(self._data.view(dtype))
+        out._vc = self._counter()
+        return out
 
     # --- indexing ------------------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:

@@ -1,12 +1,12 @@
 """``nn.functional``: layers and losses as functions of tensors (``import nn.functional as F``).
 
 Everything here is composed from Tensor operations, so gradients of every order come for
-free. Five ops have a derivative rule of their own and are ``Function`` subclasses defined
-here: ``Erf`` (NumPy has no erf), ``Softplus`` (log(1 + e^x) without overflow),
-``BinaryCrossEntropy`` (whose gradient must stay finite where a probability is exactly 0 or 1),
-``SoftmaxCrossEntropy`` (the common cross-entropy as one node) and ``ElmanTanh`` (the step of
-a tanh RNN as one node). Each has a line in ``nn/op_table.py``, which checks it at first and
-second order.
+free. Four ops have a derivative rule of their own and are ``Function`` subclasses defined
+here: ``Softplus`` (log(1 + e^x) without overflow), ``BinaryCrossEntropy`` (whose gradient
+must stay finite where a probability is exactly 0 or 1), ``SoftmaxCrossEntropy`` (the common
+cross-entropy as one node) and ``ElmanTanh`` (the step of a tanh RNN as one node). Each has a
+line in ``nn/op_table.py``, which checks it at first and second order. (``erf`` is autograd's
+op, ``Tensor.erf``.)
 """
 
 from __future__ import annotations
@@ -44,57 +44,6 @@ from .upsampling import interpolate
 REDUCTIONS = ("mean", "sum", "none")
 
 # --- special functions with their own derivative rules -------------------------------------
-
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-_SERIES_LIMIT = 2.5  # below it a power series converges fast; above it a continued fraction does
-
-
-def _erf_array(x: np.ndarray) -> np.ndarray:
-    """erf to about 1e-15, vectorised. float64 accuracy matters: gradcheck differentiates it."""
-    x = np.asarray(x, dtype=np.float64)
-    out = np.empty_like(x)
-    a = np.abs(x)
-    small = a < _SERIES_LIMIT
-    if np.any(small):
-        # erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (1*3*...*(2n+1)): every term is
-        # positive, so unlike the alternating Maclaurin series nothing cancels.
-        xs = x[small]
-        x2 = xs * xs
-        term = xs.copy()
-        total = xs.copy()
-        for n in range(60):  # 38 terms reach double precision at |x| = 2.5
-            term *= 2.0 * x2 / (2 * n + 3)
-            total += term
-            if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
-                break
-        out[small] = _TWO_OVER_SQRT_PI * np.exp(-x2) * total
-    large = ~small  # also nan and inf, which the continued fraction carries through
-    if np.any(large):
-        # erfc(a) = e^{-a^2} / sqrt(pi) / (a + (1/2) / (a + 1 / (a + (3/2) / (a + ...)))),
-        # evaluated from the tail; 40 levels give double precision for a >= 2.5.
-        al = a[large]
-        with np.errstate(invalid="ignore", over="ignore"):
-            f = al.copy()
-            for k in range(40, 0, -1):
-                f = al + (0.5 * k) / f
-            erfc = np.exp(-al * al) / (math.sqrt(math.pi) * f)
-        out[large] = np.copysign(1.0 - erfc, x[large])
-    return out
-
-
-class Erf(Op):
-    """The error function; its derivative 2/sqrt(pi) e^{-x^2} is a rule on arrays or tensors."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return _erf_array(x).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx: Any, g: Any) -> Any:
-        (x,) = ctx.saved_tensors
-        return g * (np.exp(-(x * x)) * _TWO_OVER_SQRT_PI)
-
 
 class Softplus(Op):
     """log(1 + e^x). NOTE: ``np.logaddexp`` never overflows, where exp(x) would for x > 88 in float32."""
@@ -196,7 +145,7 @@ class ElmanTanh(Op):
 
 def erf(input: Any) -> Tensor:  # noqa: A002
     """The error function, elementwise, differentiable to any order."""
-    return Erf.apply(_as_tensor(input))
+    return _as_tensor(input).erf()  # autograd's op (ops/math.py); here for code that calls F.erf
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -838,7 +787,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, reduct
 
 
 __all__ = [
-    "BinaryCrossEntropy", "ElmanTanh", "Erf", "SoftmaxCrossEntropy", "Softplus", "batch_norm", "binary_cross_entropy",
+    "BinaryCrossEntropy", "ElmanTanh", "SoftmaxCrossEntropy", "Softplus", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "conv1d", "cross_entropy", "dropout", "embedding", "erf", "gelu",
     "hinge_embedding_loss", "huber_loss", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss",
     "multi_head_attention_forward", "multi_margin_loss", "nll_loss", "one_hot", "relu", "rnn_tanh_cell",

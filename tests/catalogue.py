@@ -24,6 +24,7 @@ import autograd as ag
 import nn
 import nn.functional as F
 import optim
+from autograd.ops.math import IntegerDivisionError
 from nn.checkpoint import CheckpointError
 
 
@@ -120,6 +121,14 @@ SECTIONS: dict[str, list[Misuse]] = {
         Misuse("an in-place op whose result needs a wider dtype", "ag.arange(3).add_(0.5)", TypeError,
                ("int64", "0.5")),
         Misuse("arithmetic with something that is not a number", "ag.ones(2) * None", TypeError, ("NoneType",)),
+        Misuse("a bitwise op on floats", "ag.ones(2) & 1", TypeError, ("bitwise_and", "float32")),
+        Misuse("an in-place op whose result the tensor's dtype cannot hold", "ag.arange(3).exp_()", TypeError,
+               ("exp_", "float32", "int64")),
+        Misuse("integer division by zero", "ag.arange(3) // ag.tensor([1, 0, 2])", IntegerDivisionError,
+               ("division by zero", "int64")),
+        Misuse("an unknown rounding mode", "ag.ones(2).div(3, rounding_mode='round')", ValueError, ("'round'",)),
+        Misuse("a dtype view that does not fit the last dim", "ag.zeros(3).view(ag.float64)", RuntimeError,
+               ("(3,)", "float64", "3 elements")),
         Misuse("a tensor type torch does not name", "ag.ones(2).type('torch.ComplexTensor')", ValueError,
                ("torch.ComplexTensor",)),
     ],

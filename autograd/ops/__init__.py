@@ -26,6 +26,29 @@ from .elementwise import (
     Where,
 )
 from .linalg import Linear, Matmul, linear_grads
+from .math import (
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atan2,
+    Atanh,
+    Cosh,
+    Erf,
+    Erfc,
+    Erfinv,
+    Expm1,
+    Hypot,
+    LocallyConstant,
+    Log1p,
+    Log2,
+    Log10,
+    LogAddExp,
+    Remainder,
+    Sinh,
+    Tan,
+)
 from .reduce import LogSoftmax, LogSumExp, Max, Min, Prod, Softmax, Sum
 from .scan import Cumprod, Cumsum, LogCumSumExp
 from .shape import Cat, CopyFrom, Expand, Fill, GetItem, IndexAdd, Permute, Reshape, SetItem, Stack, SumToShape, Unbind
@@ -37,5 +60,7 @@ __all__ = [
     "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "SumToShape", "Tanh", "Unbind", "Where",
     "Cumprod", "Cumsum", "LogCumSumExp",  # scans
     "Einsum",  # products
+    "Acos", "Acosh", "Asin", "Asinh", "Atan", "Atan2", "Atanh", "Cosh", "Erf", "Erfc", "Erfinv", "Expm1",  # math
+    "Hypot", "LocallyConstant", "Log1p", "Log2", "Log10", "LogAddExp", "Remainder", "Sinh", "Tan",
     "linear_grads",
 ]
