@@ -531,18 +531,20 @@ class AdaptiveAvgPool2d(_AdaptivePool):
         return adaptive_avg_pool2d(input, self.output_size)
 
 
-class AdaptiveMaxPool1d(_AdaptivePool):
-    """``adaptive_max_pool1d`` as a layer: ``AdaptiveMaxPool1d(output_size, return_indices=False)``."""
-
+class _AdaptiveMaxPool(_AdaptivePool):
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__(output_size)
         self.return_indices = return_indices
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPool):
+    """``adaptive_max_pool1d`` as a layer: ``AdaptiveMaxPool1d(output_size, return_indices=False)``."""
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
         return adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
-class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
+class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     """``adaptive_max_pool2d`` as a layer: ``AdaptiveMaxPool2d(output_size, return_indices=False)``."""
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
