@@ -242,6 +242,12 @@ logical_and = function_form(Tensor.logical_and)
 logical_or = function_form(Tensor.logical_or)
 logical_xor = function_form(Tensor.logical_xor)
 logical_not = function_form(Tensor.logical_not)
+addcmul = function_form(Tensor.addcmul)
+addcdiv = function_form(Tensor.addcdiv)
+negative = function_form(Tensor.negative)
+absolute = function_form(Tensor.absolute)
+multiply = function_form(Tensor.multiply)
+subtract = function_form(Tensor.subtract)
 
 __all__ = [
     "AnomalyError", "Context", "Function", "GradcheckError", "Op", "RemovableHandle", "Scalar", "Tensor",
@@ -269,6 +275,7 @@ __all__ = [
     "expm1", "fix", "floor", "floor_divide", "fmod", "frac", "hypot", "isfinite", "isinf", "isnan", "lerp", "log10",
     "log1p", "log2", "logaddexp", "logaddexp2", "logical_and", "logical_not", "logical_or", "logical_xor",
     "nan_to_num", "reciprocal", "remainder", "round", "rsqrt", "sgn", "sign", "sinh", "tan", "true_divide", "trunc",
+    "absolute", "addcdiv", "addcmul", "multiply", "negative", "subtract",
     # scans and order statistics
     "MinMax", "aminmax", "count_nonzero", "cummax", "cummin", "cumprod", "cumsum", "logcumsumexp", "median",
     "std_mean", "var_mean",

@@ -316,3 +316,37 @@ class InPlace:
     __ipow__, __imod__, __ifloordiv__ = pow_, remainder_, floor_divide_
     __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
     __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_
+    addcmul_ = _in_place("addcmul")
+    addcdiv_ = _in_place("addcdiv")
+    negative_ = _in_place("neg")
+    absolute_ = _in_place("abs")
+    multiply_ = _in_place("mul")
+    subtract_ = _in_place("sub")
+
+    # --- in-place random fills ------------------------------------------------------------
+    # The values come from autograd's generator (or ``generator``), as the factories' do; the fill
+    # is recorded as a copy, so the tensor's old values get gradient 0, as in torch.
+    def uniform_(self, low: float = 0.0, high: float = 1.0, *, generator: Any = None) -> Any:
+        """Fill with values uniform on [low, high)."""
+        return self._fill_random("uniform_", lambda rng: rng.uniform(low, high, self.shape), generator)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Any:
+        """Fill with values drawn from the normal distribution of ``mean`` and ``std``."""
+        return self._fill_random("normal_", lambda rng: rng.normal(mean, std, self.shape), generator)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Any:
+        """Fill with values drawn from the exponential distribution of rate ``lambd``."""
+        return self._fill_random("exponential_", lambda rng: rng.exponential(1.0 / lambd, self.shape), generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Any:
+        """Fill with 1 where a uniform draw falls below ``p`` (a number or a tensor that broadcasts), else 0."""
+        return self._fill_random("bernoulli_", lambda rng: rng.random(self.shape) < data_of(p), generator,
+                                 floats_only=False)
+
+    def _fill_random(self, op: str, draw: Any, generator: Any, floats_only: bool = True) -> Any:
+        from .creation import _rng  # creation.py makes tensors, so it imports this module's user
+
+        if floats_only and self.dtype.kind != "f":
+            raise TypeError(f"{op} fills floating-point tensors, this one has dtype {self.dtype}")
+        values = np.asarray(draw(_rng(generator, op)), dtype=self.dtype)
+        return self._update(op, lambda t: ops.CopyFrom.apply(t, values))

@@ -636,6 +636,9 @@ CASES = [
     case("floor_divide", lambda a, b: a // b, np.floor_divide, shapes=PAIR, elements=[DIVIDENDS, DIVISORS]),
     case("div_trunc", lambda a, b: a.div(b, rounding_mode="trunc"), lambda a, b: np.trunc(a / b), shapes=PAIR,
          elements=[DIVIDENDS, DIVISORS]),
+    case("addcmul", lambda a, b, c: a.addcmul(b, c, value=-0.5), lambda a, b, c: a - 0.5 * b * c, shapes=TRIPLE),
+    case("addcdiv", lambda a, b, c: ag.addcdiv(a, b, c, value=2.0), lambda a, b, c: a + 2.0 * b / c, shapes=TRIPLE,
+         elements=[elements(), elements(), NONZERO]),
     # reductions
     case("sum", lambda a, dim, keepdim: a.sum(dim, keepdim), np_reduce(np.sum),
          kwargs=lambda s: dim_kwargs(s, allow_none=True, allow_tuple=True)),

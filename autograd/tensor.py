@@ -1422,6 +1422,17 @@ class Tensor(InPlace, Variable):
         """``clamp(max=max)``."""
         return self.clamp(None, max)
 
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1.0) -> Tensor:
+        """``self + value * tensor1 * tensor2``, elementwise (broadcast)."""
+        return self + tensor1 * tensor2 * value
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1.0) -> Tensor:
+        """``self + value * tensor1 / tensor2``, elementwise (broadcast)."""
+        return self + tensor1 / tensor2 * value
+
+    # torch's other names for them
+    negative, absolute, multiply, subtract = neg, abs, mul, sub  # noqa: A003
+
     # --- dtypes: memory read as another dtype ----------------------------------------------
     def view(self, *shape: Any, dtype: Any = None) -> Tensor:
         """``view(*shape)`` is ``reshape``. ``view(dtype)`` reads the same memory as ``dtype``, as torch

@@ -542,6 +542,59 @@ def test_in_place_through_a_view_of_a_recorded_tensor_is_refused():
         row.exp_()
 
 
+def test_addcmul_addcdiv_and_torchs_other_names():
+    x = ag.tensor([1.0, 2.0])
+    np.testing.assert_array_equal(values(x.addcmul(ag.tensor([2.0, 3.0]), 4.0, value=0.5)), [5.0, 8.0])
+    np.testing.assert_array_equal(values(ag.addcdiv(x, ag.tensor([2.0, 3.0]), ag.tensor([4.0, 6.0]))), [1.5, 2.5])
+    x.addcmul_(x, x, value=-1.0)
+    np.testing.assert_array_equal(values(x), [0.0, -2.0])
+    assert values(ag.negative(ag.tensor([1, -2]))).tolist() == [-1, 2]
+    assert values(ag.tensor([-1.5]).absolute()).tolist() == [1.5]
+    assert values(ag.multiply(ag.tensor([2.0]), 3.0)).tolist() == [6.0]
+    assert values(ag.tensor([2.0]).subtract(3.0, alpha=2.0)).tolist() == [-4.0]
+    y = ag.tensor([-1.5, 2.0])
+    y.absolute_().negative_().multiply_(2.0).subtract_(1.0)
+    assert values(y).tolist() == [-4.0, -5.0]
+
+
+def test_random_fills_in_place():
+    ag.manual_seed(3)
+    w = ag.zeros(400, 5, dtype=ag.float64, requires_grad=True)
+    with ag.no_grad():  # as an init: the leaf keeps requiring grad
+        w.uniform_(-0.5, 0.25)
+    assert w.requires_grad and w.grad_fn is None and w.dtype == np.float64
+    assert -0.5 <= values(w).min() and values(w).max() < 0.25 and values(w).std() > 0.2
+    ag.manual_seed(3)
+    again = ag.zeros(400, 5, dtype=ag.float64).uniform_(-0.5, 0.25)
+    np.testing.assert_array_equal(values(again), values(w))  # the same seed, the same values
+    normal = ag.empty(20000).normal_(2.0, 0.5, generator=ag.Generator().manual_seed(1))
+    assert normal.dtype == np.float32
+    assert abs(values(normal).mean() - 2.0) < 0.02 and abs(values(normal).std() - 0.5) < 0.02
+    rate = ag.empty(20000, dtype=ag.float16).exponential_(4.0)
+    assert rate.dtype == np.float16 and values(rate).min() >= 0 and abs(values(rate).astype(float).mean() - 0.25) < 0.02
+    coins = ag.zeros(2, 10000, dtype=ag.int64).bernoulli_(ag.tensor([[0.0], [1.0]]))
+    assert values(coins)[0].sum() == 0 and values(coins)[1].sum() == 10000
+    assert 0.45 < values(ag.zeros(10000).bernoulli_()).mean() < 0.55
+    with pytest.raises(RuntimeError, match="leaf"):
+        w.normal_()
+    with pytest.raises(TypeError, match="int64"):
+        ag.zeros(3, dtype=ag.int64).uniform_()
+    counter = w._counter()
+    before = counter[0]
+    with ag.no_grad():
+        w.normal_()
+    assert counter[0] == before + 1
+
+
+def test_a_random_fill_of_a_recorded_tensor_cuts_the_old_values_off():
+    x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    y = x * 3.0
+    y.uniform_()
+    assert y.grad_fn is not None
+    (y * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), values(y))  # d(y x)/dx with y drawn: no path through 3x
+
+
 # --- dtypes: casts and views ---------------------------------------------------------------------
 
 
