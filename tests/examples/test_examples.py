@@ -38,8 +38,9 @@ PARTS = {
     "lstm_sine_lbfgs.py": {"lstm": 0.02},
     "vae_digits.py": {"vae": 0.75},
     "word_language_model.py": {"words": 0.95},
+    "sentiment_gru.py": {"gru": 0.5},
 }
-ALLOWED_IMPORTS = {"argparse", "collections", "math", "re", "numpy", "ndgrad", "nn.datasets"}
+ALLOWED_IMPORTS = {"argparse", "collections", "math", "os", "re", "tempfile", "numpy", "ndgrad", "nn.datasets"}
 
 
 def losses(output: str) -> dict[str, list[float]]:
