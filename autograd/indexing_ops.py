@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from .aliases import numpy_names
 from .dtypes import _describe
 from .ops.scan import along
 from .shapes import normalize_dim
@@ -23,6 +24,7 @@ from .variable import Variable, data_of
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
+@numpy_names
 def gather(input: Any, dim: int, index: Any, *, sparse_grad: bool = False) -> Any:  # noqa: A002
     """The values of ``input`` along ``dim`` at ``index``: ``out[i][j] = input[index[i][j]][j]``
     for dim 0; the result has ``index``'s shape."""
@@ -36,6 +38,7 @@ def gather(input: Any, dim: int, index: Any, *, sparse_grad: bool = False) -> An
     return ops.GetItem.apply(x, along(idx, axis))
 
 
+@numpy_names
 def scatter(input: Any, dim: int, index: Any, src: Any = None, *, value: Any = None,  # noqa: A002
             reduce: str | None = None) -> Any:
     """``input`` with ``src`` (a tensor, or a number) written along ``dim`` at ``index``:
@@ -64,6 +67,7 @@ def scatter(input: Any, dim: int, index: Any, src: Any = None, *, value: Any = N
     return ops.SetItem.apply(x, _leading(src, idx.shape), where)
 
 
+@numpy_names
 def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Any:  # noqa: A002
     """``input`` with ``src`` added along ``dim`` at ``index`` (repeated indices add up)."""
     x = _tensor(input)
@@ -73,6 +77,7 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Any:  # noqa: A00
     return x + ops.IndexAdd.apply(_leading(src, idx.shape), where, x.shape)
 
 
+@numpy_names
 def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,  # noqa: A002
                    include_self: bool = True) -> Any:
     """``input`` with the values of ``src`` reduced into it along ``dim`` at ``index``: the sum,
@@ -142,6 +147,7 @@ def _identity(reduce: str, dtype: np.dtype) -> Any:
     return dtype.type(info.min if reduce == "amax" else info.max)
 
 
+@numpy_names
 def index_select(input: Any, dim: int, index: Any) -> Any:  # noqa: A002
     """The slices of ``input`` along ``dim`` at the positions in ``index`` (1-D), in its order."""
     x = _tensor(input)
@@ -152,6 +158,7 @@ def index_select(input: Any, dim: int, index: Any) -> Any:  # noqa: A002
     return ops.GetItem.apply(x, (slice(None),) * axis + (idx,))
 
 
+@numpy_names
 def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Any:  # noqa: A002
     """``input`` with the slices of ``source`` (times ``alpha``) added along ``dim`` at the
     positions in ``index``; repeated positions add up."""
@@ -171,6 +178,7 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: float = 1
     return x + ops.IndexAdd.apply(src, (slice(None),) * axis + (idx,), x.shape)
 
 
+@numpy_names
 def index_fill(input: Any, dim: int, index: Any, value: Any) -> Any:  # noqa: A002
     """``input`` with the slices along ``dim`` at the positions in ``index`` set to ``value``
     (a number or a 0-d tensor)."""
@@ -226,6 +234,7 @@ def take(input: Any, index: Any) -> Any:  # noqa: A002
     return ops.GetItem.apply(x.reshape(-1), idx)
 
 
+@numpy_names
 def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Any:  # noqa: A002
     """``gather`` with ``input`` and ``indices`` broadcast in every dim but ``dim``; with no
     ``dim``, ``take`` of the indices read as 1-D."""

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from .aliases import numpy_names
 from .indexing_ops import _broadcast_shape, _indices, _tensor
 from .shapes import _shape_arg, normalize_dim, normalize_dims, numel
 from .variable import Variable, data_of
@@ -114,6 +115,7 @@ def tile(input: Any, dims: Any) -> Any:  # noqa: A002
     return repeat(x, (1,) * (x.ndim - len(reps)) + reps)
 
 
+@numpy_names
 def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *,  # noqa: A002
                       output_size: int | None = None) -> Any:
     """Each element (each slice along ``dim``) repeated ``repeats`` times in place, where
@@ -221,6 +223,7 @@ def unfold(input: Any, dimension: int, size: int, step: int) -> Any:  # noqa: A0
     return windows.movedim(axis + 1, -1)
 
 
+@numpy_names
 def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Any:  # noqa: A002
     """Dim ``dim`` split into several of ``sizes`` (one of them may be -1, for what is left)."""
     x = _tensor(input)
@@ -234,6 +237,7 @@ def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Any:  # noqa: A002
     return x.reshape(*x.shape[:axis], *sizes, *x.shape[axis + 1 :])
 
 
+@numpy_names
 def narrow(input: Any, dim: int, start: Any, length: int) -> Any:  # noqa: A002
     """``length`` elements along ``dim`` from ``start`` (a negative start counts from the end): a view."""
     x = _tensor(input)
@@ -249,6 +253,7 @@ def narrow(input: Any, dim: int, start: Any, length: int) -> Any:  # noqa: A002
     return ops.GetItem.apply(x, (_ALL,) * axis + (slice(first, first + length),))
 
 
+@numpy_names
 def select(input: Any, dim: int, index: int) -> Any:  # noqa: A002
     """The slice at ``index`` along ``dim``, which disappears: a view."""
     x = _tensor(input)

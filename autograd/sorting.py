@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from .aliases import numpy_names
 from .indexing_ops import _tensor
 from .ops.scan import along
 from .shapes import normalize_dim
 
 
+@numpy_names
 def sort(input: Any, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:  # noqa: A002
     """The values along ``dim`` in order, and where each came from: ``(values, indices)``.
     Equal values keep their order (the sort is stable whatever ``stable`` says)."""
@@ -27,12 +29,14 @@ def sort(input: Any, dim: int = -1, descending: bool = False, *, stable: bool = 
     return _pick(x, axis, _argsort(x._data, axis, descending), keepdim=True)
 
 
+@numpy_names
 def argsort(input: Any, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:  # noqa: A002
     """The indices that sort the values along ``dim`` (int64, a constant)."""
     x = _tensor(input)
     return x._wrap(_argsort(x._data, normalize_dim(dim, x.ndim, "argsort"), descending))
 
 
+@numpy_names
 def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
     """The ``k`` largest values along ``dim`` (the smallest, if not ``largest``), in order, and
     their indices: ``(values, indices)``."""
@@ -45,6 +49,7 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
     return _pick(x, axis, _window(order, axis, 0, k), keepdim=True)
 
 
+@numpy_names
 def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A002
     """The ``k``-th smallest value along ``dim`` (k from 1) and its index: ``(values, indices)``."""
     x = _tensor(input)

@@ -311,3 +311,18 @@ def print_text(value):
     buffer = io.StringIO()
     print(value, file=buffer)
     return buffer.getvalue()
+
+
+def test_ops_with_a_dim_take_axis_as_torch_does():
+    x = ag.tensor(np.arange(12.0).reshape(3, 4))
+    idx = ag.tensor([[0, 1], [1, 0], [2, 3]])
+    assert x.kthvalue(2, axis=1, keepdims=True).values.tolist() == [[1.0], [5.0], [9.0]]
+    assert x.sort(axis=0, descending=True).values[0].tolist() == [8.0, 9.0, 10.0, 11.0]
+    assert x.argsort(axis=1).shape == (3, 4) and x.topk(1, axis=0).indices.tolist() == [[2, 2, 2, 2]]
+    assert x.gather(axis=1, index=idx).tolist() == [[0.0, 1.0], [5.0, 4.0], [10.0, 11.0]]
+    assert ag.take_along_dim(x, idx, axis=1).tolist() == x.gather(1, idx).tolist()
+    assert x.index_select(axis=1, index=ag.tensor([3])).tolist() == [[3.0], [7.0], [11.0]]
+    assert x.narrow(axis=1, start=1, length=2).shape == (3, 2) and x.select(axis=1, index=0).tolist() == [0, 4, 8]
+    assert x.repeat_interleave(2, axis=0).shape == (6, 4) and x.unflatten(axis=1, sizes=(2, 2)).shape == (3, 2, 2)
+    with pytest.raises(TypeError, match="both dim= and its alias axis="):
+        x.sort(dim=0, axis=1)
