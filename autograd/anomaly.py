@@ -17,7 +17,8 @@ import linecache
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from types import FrameType
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -73,7 +74,7 @@ class detect_anomaly:
             with detect_anomaly(self.check_nan):
                 return fn(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
 
 Site = tuple[str, int, str, tuple[Any, ...]]
@@ -87,9 +88,10 @@ def creation_site(args: Sequence[Any]) -> Site:
     innermost ndgrad frame. ``args`` are the op's positional arguments; each gets its shape,
     or None if it is not a tensor (or array).
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     shapes = tuple(_shape(a) for a in args)
-    cli = inside = None
+    cli: FrameType | None = None
+    inside: FrameType | None = None
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_LIBRARY_DIRS):
@@ -97,8 +99,8 @@ def creation_site(args: Sequence[Any]) -> Site:
         if cli is None and filename.startswith(_CLI_DIR):
             cli = frame
         inside = frame
-        frame = frame.f_back  # type: ignore[assignment]
-    if cli is not None and (frame is None or inside.f_code.co_filename in _CLI_ENTRIES):  # type: ignore[union-attr]
+        frame = frame.f_back
+    if cli is not None and (frame is None or (inside is not None and inside.f_code.co_filename in _CLI_ENTRIES)):
         frame = cli
     if frame is None:
         return ("<unknown>", 0, "", shapes)
@@ -142,11 +144,11 @@ def note_backward_error(error: BaseException, node: Any) -> None:
         f"whose op was created at {_where(node)}"
     )
     if _HAS_NOTES:
-        error.add_note(note)  # type: ignore[attr-defined]
+        error.add_note(note)  # type: ignore[attr-defined]  # Python 3.11+, as _HAS_NOTES checked
     elif len(error.args) == 1 and isinstance(error.args[0], str):
         error.args = (f"{error.args[0]}\n{note}",)
     else:  # an exception with other arguments: keep them, and the note where 3.11 would put it
-        error.__notes__ = [*getattr(error, "__notes__", ()), note]  # type: ignore[attr-defined]
+        error.__notes__ = [*getattr(error, "__notes__", ()), note]  # type: ignore[attr-defined]  # 3.11's field
 
 
 def _input_shapes(node: Any) -> list[Any]:

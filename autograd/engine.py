@@ -86,8 +86,9 @@ def run_backward(
                 continue  # reached only to capture its gradient: nothing below it leads to an input
             if node._saved is _FREED:
                 raise node.freed_error()
-            if node._partials is not None:
-                _scalar_step(node, g if grads is None else grads[0], create_graph, buffers, heap, needed,
+            partials = node._partials
+            if partials is not None:
+                _scalar_step(node, partials, g if grads is None else grads[0], create_graph, buffers, heap, needed,
                              capture, captured)
                 if not retain_graph:
                     node._saved = _FREED  # as a tensor's node that saved its inputs
@@ -175,9 +176,10 @@ def _users_backward(fn: Any, node: Context, grads: Any) -> Any:
     return tuple(r._data if isinstance(r, Variable) else r for r in results)
 
 
-def _scalar_step(node: Context, g: Any, create_graph: bool, buffers: dict[Context, Any], heap: list[Any],
-                 needed: set[Context] | None, capture: dict[Any, int], captured: list[Any]) -> None:
-    """A Scalar's node: its local derivatives, computed as floats when it was made, times the
+def _scalar_step(node: Context, partials: tuple[float | None, ...], g: Any, create_graph: bool,
+                 buffers: dict[Context, Any], heap: list[Any], needed: set[Context] | None, capture: dict[Any, int],
+                 captured: list[Any]) -> None:
+    """A Scalar's node: its local derivatives ``partials``, computed as floats when it was made, times the
     gradient; every Scalar it reaches keeps its share in ``.grad``, as in micrograd.
 
     With ``create_graph`` the op is applied again, recorded, and its own backward rule gives
@@ -188,7 +190,7 @@ def _scalar_step(node: Context, g: Any, create_graph: bool, buffers: dict[Contex
         if type(shares) is not tuple:
             shares = (shares,)
     else:
-        shares = [None if d is None else g * d for d in node._partials]  # type: ignore[union-attr]
+        shares = [None if d is None else g * d for d in partials]
     if _anomaly.enabled and _anomaly.check_nan:
         check_gradients(node, tuple(shares))
     for a, share in zip(args, shares):

@@ -76,7 +76,7 @@ class Context:
     _saved: Any
     _seq: int
     _rare: _Rare | None
-    _partials: tuple[float, ...] | None  # a Scalar op's local derivatives, as floats
+    _partials: tuple[float | None, ...] | None  # a Scalar op's local derivatives, as floats (None: no share)
     _out_cls: Any
 
     # --- the ctx API, used inside forward and backward -----------------------------

@@ -6,9 +6,10 @@ import functools
 import inspect
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast, overload
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound="_BareDecorator")
 
 
 class _GradState(threading.local):
@@ -43,6 +44,10 @@ class _GradMode:
 class _BareDecorator(_GradMode):
     """A mode that also decorates without parentheses (``@no_grad``), as in torch."""
 
+    @overload
+    def __new__(cls: type[M], fn: None = None) -> M: ...
+    @overload  # @no_grad without parentheses: the function itself comes back, decorated, which
+    def __new__(cls, fn: F) -> F: ...  # type: ignore[misc]  # Python allows and mypy refuses
     def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
         mode = super().__new__(cls)
         return mode if fn is None else mode(fn)
@@ -82,13 +87,13 @@ def _decorate(fn: F, mode: bool) -> F:
             except StopIteration as stop:
                 return stop.value
 
-        return generator  # type: ignore[return-value]
+        return cast(F, generator)
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return step(fn, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 class no_grad(_BareDecorator):

@@ -39,6 +39,7 @@ Example, a softplus with its own backward::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -589,11 +590,11 @@ class _Checker:
             f"rtol {self.rtol:g} * |numerical|, eps {self.eps:g})",
         ]
         if num.size <= _SHOW_JACOBIAN:
-            opts = {"precision": 6, "suppress_small": True, "max_line_width": 110}
+            show = functools.partial(np.array2string, prefix="  ", precision=6, suppress_small=True, max_line_width=110)
             lines.append("  numerical Jacobian (a row per output element, a column per input element):")
-            lines.append("  " + np.array2string(num, prefix="  ", **opts))  # type: ignore[arg-type]
+            lines.append("  " + show(num))
             lines.append("  analytical Jacobian:")
-            lines.append("  " + np.array2string(ana, prefix="  ", **opts))  # type: ignore[arg-type]
+            lines.append("  " + show(ana))
         raise self.fail(
             "\n".join(lines), check="jacobian", output_index=k, input_index=i, output_element=out_idx,
             input_element=in_idx, numerical=float(num[j, e]), analytical=float(ana[j, e]), abs_error=worst_abs,

@@ -30,9 +30,11 @@ How many examples each call tries comes from the active hypothesis profile unles
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -307,7 +309,7 @@ def check_op(
     shape_strategy = _default_shapes() if shapes is None else shapes
     if not isinstance(shape_strategy, SearchStrategy):
         shape_strategy = st.just(shape_strategy)
-    options = dict(eps=eps, atol=atol, rtol=rtol)
+    options = _Tolerances(eps=eps, atol=atol, rtol=rtol)
 
     def run(data: Any) -> None:
         __tracebackhide__ = True  # pytest shows the failure, not the frames of the checker
@@ -327,7 +329,7 @@ def check_op(
     run._hypothesis_internal_add_digest = (  # type: ignore[attr-defined]
         f"{os.environ.get('PYTEST_CURRENT_TEST', '')}|{getattr(op, '__module__', '')}.{_name(op)}"
     ).encode()
-    base = hypothesis_settings or settings.default
+    base = hypothesis_settings or settings()  # settings() copies the current profile
     limits = settings(
         base,
         deadline=None,  # finite differences are slow, and their time varies with the shape
@@ -335,7 +337,7 @@ def check_op(
         # The explain phase would list lines of gradcheck run only by failing examples: noise
         # here, where the message already says what failed, and slow.
         phases=[p for p in base.phases if p is not Phase.explain],
-        **({} if max_examples is None else {"max_examples": max_examples}),
+        max_examples=base.max_examples if max_examples is None else max_examples,
     )
     limits(given(st.data())(run))()
 
@@ -386,6 +388,14 @@ def _outputs(out: Any) -> list[Any]:
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
 
+class _Tolerances(TypedDict):
+    """What ``check_op`` passes on to ``gradcheck`` and ``gradgradcheck``."""
+
+    eps: float
+    atol: float
+    rtol: float
+
+
 def _check_example(
     op: Callable[..., Any],
     reference: Callable[..., Any] | None,
@@ -393,7 +403,7 @@ def _check_example(
     kw: dict[str, Any],
     second_order: bool,
     forward_rtol: float,
-    options: dict[str, float],
+    options: _Tolerances,
 ) -> None:
     __tracebackhide__ = True
     originals = [a.copy() for a in arrays]
@@ -423,9 +433,9 @@ def _check_example(
         _check_each_input_alone(op, arrays, kw, leaves, outs)
 
     fn = (lambda *xs: op(*xs, **kw)) if kw else op
-    gradcheck(fn, leaves, **options)  # type: ignore[arg-type]
+    gradcheck(fn, leaves, **options)
     if second_order:
-        gradgradcheck(fn, leaves, **options)  # type: ignore[arg-type]
+        gradgradcheck(fn, leaves, **options)
 
 
 def _check_each_input_alone(
@@ -477,7 +487,7 @@ def _weighted_sum(outs: list[Tensor]) -> Tensor:
     """A scalar of ``outs`` with a fixed random weight per element, so that the upstream gradient
     is not all ones and a backward that mishandles it shows."""
     rng = np.random.default_rng(0)
-    return sum((o * Tensor(rng.standard_normal(o.shape))).sum() for o in outs)
+    return functools.reduce(operator.add, [(o * Tensor(rng.standard_normal(o.shape))).sum() for o in outs])
 
 
 def _first_difference(got: np.ndarray, expected: np.ndarray, *, rtol: float, atol: float) -> str | None:

@@ -3,10 +3,7 @@ and of past gradients, so that the units of the update match those of the parame
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from .optimizer import Group, Optimizer, check_number, decay_average_
+from .optimizer import Group, Optimizer, Params, check_number, decay_average_
 
 
 class Adadelta(Optimizer):
@@ -16,7 +13,7 @@ class Adadelta(Optimizer):
 
     tensor_state = True
 
-    def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+    def __init__(self, params: Params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0.0, foreach: bool | None = None, *, capturable: bool = False,
                  maximize: bool = False, differentiable: bool = False) -> None:
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach,

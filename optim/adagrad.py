@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from autograd import Tensor
 
-from .optimizer import Group, Optimizer, check_number
+from .optimizer import Group, Optimizer, Params, check_number
 
 
 class Adagrad(Optimizer):
     """With ``g`` the gradient (plus ``weight_decay * x``) at step ``t``: ``s += g**2`` (``s``
     starts at ``initial_accumulator_value``) and ``x -= lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)``."""
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+    def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,

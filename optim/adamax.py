@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from .optimizer import Group, Optimizer, check_adam_group, lerp_
+from .optimizer import Group, Optimizer, Params, check_adam_group, lerp_
 
 
 class Adamax(Optimizer):
@@ -15,7 +12,7 @@ class Adamax(Optimizer):
 
     tensor_state = True
 
-    def __init__(self, params: Iterable[Any], lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False, capturable: bool = False) -> None:
         defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas, eps=eps,

@@ -10,15 +10,15 @@ flattened tensors), the way the algorithm is stated.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn, overload
 
 import numpy as np
 
 from autograd import Tensor, cat, enable_grad, no_grad, tensor, zeros
 
-from .optimizer import Group, Optimizer, _array, _number, check_int, check_number
+from .optimizer import Group, Optimizer, Params, T, _array, _number, check_int, check_number
 
 LINE_SEARCHES = (None, "strong_wolfe")
 # State entries that are counts (the others are numbers, flat tensors or lists of either).
@@ -41,7 +41,7 @@ class LBFGS(Optimizer):
 
     tensor_state = True
 
-    def __init__(self, params: Iterable[Any], lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
+    def __init__(self, params: Params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:
         check_int("LBFGS", "max_iter", max_iter, minimum=1)
@@ -72,6 +72,10 @@ class LBFGS(Optimizer):
         super().add_param_group(param_group)
 
     # --- the step -------------------------------------------------------------------------
+    @overload
+    def step(self, closure: None = None) -> NoReturn: ...
+    @overload
+    def step(self, closure: Callable[[], T]) -> T: ...
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Run up to ``max_iter`` iterations; returns the loss ``closure`` gave at the starting point.
 
@@ -111,7 +115,9 @@ class LBFGS(Optimizer):
             if state["n_iter"] == 1:
                 d = -g
                 grad_changes, moves, ro, h_diag = [], [], [], 1.0
-            else:
+            else:  # the history an earlier iteration left, in this step or (through the state) an earlier one
+                assert d is not None and t is not None and prev_g is not None and h_diag is not None
+                assert grad_changes is not None and moves is not None and ro is not None
                 y, s = g - prev_g, d * t
                 ys = y.dot(s).item()
                 # NOTE: a pair is kept only if it shows positive curvature: otherwise the

@@ -16,7 +16,7 @@ import warnings
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
-from typing import Any
+from typing import Any, SupportsFloat
 
 from .optimizer import Optimizer, check_int
 
@@ -76,13 +76,13 @@ class LRScheduler:
             )
         self._update_lr(epoch)
 
-    def _update_lr(self, epoch: float | None) -> None:
+    def _update_lr(self, epoch: int | None) -> None:
         """What ``step`` does, without the warning (SequentialLR restarts a schedule at epoch 0 with it)."""
         if epoch is None:
             self.last_epoch += 1
             values = self.get_lr()
         else:
-            self.last_epoch = epoch  # type: ignore[assignment]
+            self.last_epoch = epoch
             values = self._closed_form_lr() if hasattr(self, "_closed_form_lr") else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
@@ -362,7 +362,8 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
+    # The ignore: as in torch, this step takes the metric first, unlike every other scheduler's.
+    def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
         """Record this epoch's value of the monitored metric; lower the lr after a plateau."""
         current = float(metrics)
         self._step_count += 1
@@ -708,11 +709,12 @@ class _SchedulerOfSchedulers(LRScheduler):
 
     _schedulers: list[LRScheduler]
 
-    def _take(self, schedulers: Iterable[LRScheduler], optimizer: Optimizer) -> None:
+    def _take(self, schedulers: Iterable[LRScheduler], optimizer: Optimizer | None) -> None:
         owner = type(self).__name__
         self._schedulers = list(schedulers)
         if not self._schedulers:
             raise ValueError(f"{owner} needs at least one scheduler, got none")
+        assert optimizer is not None  # the callers refuse anything but an Optimizer once there are schedulers
         for i, scheduler in enumerate(self._schedulers):
             if not isinstance(scheduler, LRScheduler):
                 raise TypeError(f"{owner}: scheduler {i} is a {type(scheduler).__name__}, not an LRScheduler")
@@ -773,6 +775,7 @@ class SequentialLR(_SchedulerOfSchedulers):
         first._initial_step()
         self._last_lr = first.get_last_lr()
 
+    # The ignore: as in torch, a scheduler of schedulers steps by one epoch only (no epoch argument).
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch; at a milestone, the next scheduler starts from its epoch 0."""
         self._step_count += 1
@@ -805,10 +808,11 @@ class ChainedScheduler(_SchedulerOfSchedulers):
             optimizer = getattr(schedulers[0], "optimizer", None)
         if schedulers and not isinstance(optimizer, Optimizer):
             raise TypeError(f"ChainedScheduler schedules an optim.Optimizer, got {type(optimizer).__name__}")
-        self._take(schedulers, optimizer)  # type: ignore[arg-type]
+        self._take(schedulers, optimizer)
         self._step_count = 0
         self._last_lr = self._current_lrs()
 
+    # The ignore: as in torch, a scheduler of schedulers steps by one epoch only (no epoch argument).
     def step(self) -> None:  # type: ignore[override]
         """Step every scheduler once, in order."""
         self._step_count += 1

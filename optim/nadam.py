@@ -3,10 +3,7 @@ momentum coefficient that warms up over the first steps."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from .optimizer import Group, Optimizer, check_adam_group, check_number, decay_average_, lerp_
+from .optimizer import Group, Optimizer, Params, check_adam_group, check_number, decay_average_, lerp_
 
 
 class NAdam(Optimizer):
@@ -21,7 +18,7 @@ class NAdam(Optimizer):
     tensor_state = True
     scalar_state = frozenset({"step", "mu_product"})
 
-    def __init__(self, params: Iterable[Any], lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False) -> None:

@@ -14,13 +14,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from numbers import Real
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
 from autograd import Tensor, enable_grad, no_grad, tensor, zero_grads, zeros_like
 
 Group = dict[str, Any]
+# What an optimizer takes: tensors, (name, tensor) pairs, or parameter groups (dicts holding
+# them under "params", with hyperparameters of their own).
+Params = Iterable[Tensor] | Iterable[tuple[str, Tensor]] | Iterable[dict[str, Any]]
+T = TypeVar("T")  # what a step's closure returns (the loss)
 # torch's switches between implementations of the same update, accepted so that ported
 # scripts run. ``foreach`` only picks a loop (the results are the same), so any value is fine;
 # asking for the others with True is refused, since ndgrad has none of what they need.
@@ -44,7 +48,7 @@ class Optimizer:
     # 0-d tensors).
     scalar_state: frozenset[str] = frozenset({"step"})
 
-    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self._check_group(self.defaults)
         self._check_flags(self.defaults)
@@ -59,7 +63,7 @@ class Optimizer:
         if isinstance(params, (set, frozenset)):
             raise TypeError(_SET_MESSAGE)
         try:
-            groups = list(params)
+            groups: list[Any] = list(params)
         except TypeError:
             raise TypeError(
                 f"{type(self).__name__} takes an iterable of tensors or of parameter-group dicts, "
@@ -147,6 +151,10 @@ class Optimizer:
             zero_grads(group["params"], set_to_none)
 
     # --- the step -------------------------------------------------------------------------
+    @overload
+    def step(self, closure: None = None) -> None: ...
+    @overload
+    def step(self, closure: Callable[[], T]) -> T: ...
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns what ``closure`` (if given,
         called first with grad recording on, to recompute the loss) returned."""
@@ -294,7 +302,8 @@ def check_number(owner: str, name: str, value: Any, minimum: float = 0.0) -> Non
     """Refuse a hyperparameter that is not a real number at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} {value!r}")
-    if not value >= minimum:  # also refuses nan
+    # The ignore: typeshed gives numbers.Real only < and <=, though every real type also has >=.
+    if not value >= minimum:  # type: ignore[operator]  # also refuses nan
         raise ValueError(f"{owner}: {name} must be at least {minimum}, got {value}")
 
 

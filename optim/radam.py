@@ -4,10 +4,8 @@ estimate is tractable, and then scaled down by a rectification factor."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from typing import Any
 
-from .optimizer import Group, Optimizer, check_adam_group, decay_average_, lerp_
+from .optimizer import Group, Optimizer, Params, check_adam_group, decay_average_, lerp_
 
 
 class RAdam(Optimizer):
@@ -21,7 +19,7 @@ class RAdam(Optimizer):
 
     tensor_state = True
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:

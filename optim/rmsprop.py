@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 import numpy as np
 
-from .optimizer import Group, Optimizer, check_number
+from .optimizer import Group, Optimizer, Params, check_number
 
 
 class RMSprop(Optimizer):
@@ -16,7 +13,7 @@ class RMSprop(Optimizer):
     of ``g``), then ``x -= lr * g / d``, or with ``momentum`` ``b = momentum * b + g / d``
     and ``x -= lr * b``."""
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+    def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
                  capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 import numpy as np
 
-from .optimizer import Group, Optimizer, check_number
+from .optimizer import Group, Optimizer, Params, check_number
 
 
 class SGD(Optimizer):
@@ -15,7 +12,7 @@ class SGD(Optimizer):
     ``momentum`` the buffer ``b = momentum * b + (1 - dampening) * g`` (``b = g`` on the
     first step), or with ``nesterov`` the look-ahead ``g + momentum * b``."""
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+    def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
                  foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None) -> None:
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,

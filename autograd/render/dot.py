@@ -194,8 +194,8 @@ class _DotWriter:
     def _tensor_node(self, i: int) -> None:
         graph, node = self.graph, self.graph.nodes[i]
         facts = graph.facts(i)
-        trouble = _worst(graph.trouble(i, nr) for nr in (node.outputs or {0: None}))
-        root = any((i, nr) in self.roots for nr in (node.outputs or {0: None}))
+        trouble = _worst(graph.trouble(i, nr) for nr in node.output_nrs())
+        root = any((i, nr) in self.roots for nr in node.output_nrs())
         lines = [facts.name] if facts.name else []
         if node.is_op or not facts.name:
             lines.append(facts.title)
@@ -215,7 +215,7 @@ class _DotWriter:
             return
         op_attrs = {"shape": "ellipse", "style": "filled", "fillcolor": FILL["op"], "margin": "0.02"}
         _node(target, f"n{i}", _escape(graph.title(i)), **op_attrs)
-        for nr in sorted(node.outputs) or [0]:
+        for nr in node.output_nrs():
             self._record(target, f"n{i}v{nr}", i, nr)
             self._edge(f"n{i}", f"n{i}v{nr}")
 
@@ -244,7 +244,7 @@ class _DotWriter:
         lines.append(_plural(n_ops, "op"))
         if box.outputs:
             lines.append("→ " + ", ".join(box.outputs))
-        trouble = _worst(graph.trouble(i, nr) for i in members for nr in (graph.nodes[i].outputs or {0: None}))
+        trouble = _worst(graph.trouble(i, nr) for i in members for nr in graph.nodes[i].output_nrs())
         if trouble:
             lines.append(TROUBLE_TEXT[trouble])
         root = any(self.layout.box_of[i] == k for i, _ in graph.roots)

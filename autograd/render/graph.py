@@ -45,6 +45,10 @@ class Node:
         if self.is_op and obj.output_meta is not None:
             self.outputs = dict(enumerate(obj.output_meta))
 
+    def output_nrs(self) -> list[int]:
+        """The outputs to draw, in order: those known, or output 0 alone (a leaf's value)."""
+        return sorted(self.outputs) or [0]
+
 
 class Facts(NamedTuple):
     """What one drawn value says about itself, already formatted."""
