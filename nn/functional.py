@@ -243,51 +243,253 @@ def rnn_tanh_cell(
     return ElmanTanh.apply(ag.linear(input, w_ih, bias), hx, w_hh)  # the shapes are checked above
 
 
+# --- activations -----------------------------------------------------------------------------
+# Composed from differentiable tensor ops, so right to every order. At the points where a
+# piece ends, the gradient is torch's: the flat pieces of hardtanh, relu6, hardsigmoid,
+# hardswish, softshrink, hardshrink and threshold pass none at their ends (hardtanh'(max_val)
+# is 0, where clamp passes the gradient on its closed interval), relu'(0) = 0, and elu, celu,
+# selu, leaky_relu and prelu take the slope of their left piece at 0. A NaN stays NaN.
+# ``inplace=True`` writes the result into the input and returns it, as torch does.
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _activate(input: Tensor, fn: Any, inplace: bool) -> Tensor:  # noqa: A002
+    """``fn(input)``, or with ``inplace`` that result written into ``input`` (refused, as in torch,
+    for a leaf that requires grad, and for a result the input's dtype cannot hold)."""
+    if not inplace:
+        return fn(input)
+    # The math reads a copy, so what it saves for backward is not the memory overwritten.
+    result = fn(input.clone())
+    if result.dtype != input.dtype:
+        raise DtypeError(f"in-place activation: the result has dtype {result.dtype}, which a tensor of dtype "
+                         f"{input.dtype} cannot hold; use inplace=False")
+    return input.copy_(result)
+
+
+def _float(input: Tensor) -> Tensor:  # noqa: A002
+    """``input`` as the operand of a function of floats: bool and integer tensors in the default float dtype."""
+    return input if input.dtype.kind == "f" else input.to(ag.get_default_dtype())
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """max(0, x). ``inplace`` is accepted for torch compatibility; the result is always a new tensor."""
-    return input.relu()
+    """max(0, x)."""
+    return _activate(input, Tensor.relu, inplace)
+
+
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """``relu`` in place."""
+    return relu(input, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """min(max(0, x), 6): ``hardtanh`` between 0 and 6."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x clamped to [min_val, max_val], with no gradient at either end (torch's convention)."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not be greater than max_val ({max_val})")
+
+    def fn(x: Tensor) -> Tensor:
+        if x.dtype.kind != "f":  # no gradient to place: integers stay integers, as in torch
+            return x.clamp(min_val, max_val).to(x.dtype)
+        return ag.where((x > min_val) & (x < max_val), x, x.detach().clamp(min_val, max_val))
+
+    return _activate(input, fn, inplace)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    """``hardtanh`` in place."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, a line between."""
+    return _activate(input, lambda x: relu6(_float(x) + 3.0) / 6.0, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * relu6(x + 3) / 6."""
+    return _activate(input, lambda x: x * hardsigmoid(x), inplace)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * sigmoid(x) (also called swish)."""
+    return _activate(input, lambda x: x * x.sigmoid(), inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * tanh(softplus(x))."""
+    return _activate(input, lambda x: x * Softplus.apply(_float(x)).tanh(), inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x for x > 0, else alpha * (e^x - 1)."""
+    # NOTE: expm1 of min(x, 0): e^x itself would overflow to inf for a large x, and the gradient
+    # the unused branch gets there (0 times inf) would be NaN.
+    return _activate(input, lambda x: ag.where(x > 0, x, _float(x).clamp(max=0.0).expm1() * alpha), inplace)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """``elu`` in place."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """scale * elu(x, alpha) with the self-normalizing constants (alpha ~ 1.6733, scale ~ 1.0507)."""
+    return _activate(input, lambda x: elu(x, _SELU_ALPHA) * _SELU_SCALE, inplace)
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """``selu`` in place."""
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x for x > 0, else alpha * (e^(x / alpha) - 1): an elu whose slope at 0 is 1 for any alpha."""
+    if alpha == 0:
+        raise DomainError("celu: alpha must not be 0 (it divides x)")
+    return _activate(input, lambda x: ag.where(x > 0, x, (_float(x).clamp(max=0.0) / alpha).expm1() * alpha), inplace)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """``celu`` in place."""
+    return celu(input, alpha, inplace=True)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
     """x for x > 0, else negative_slope * x."""
-    return ag.where(input > 0, input, input * negative_slope)
+    return _activate(input, lambda x: ag.where(x > 0, x, x * negative_slope), inplace)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """``leaky_relu`` in place."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """x for x > 0, else weight * x, with one learned slope, or one per channel (dim 1 of the input)."""
+    n = weight.numel()
+    if n != 1:
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if weight.ndim != 1 or n != channels:
+            raise ShapeError(f"prelu: weight of shape {tuple(weight.shape)} needs one slope or one per channel; "
+                             f"an input of shape {tuple(input.shape)} has {channels} (its dim 1)")
+    slope = weight.reshape(()) if n == 1 else weight.reshape((n,) + (1,) * (input.ndim - 2))
+    return ag.where(input > 0, input, input * slope)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x where x > threshold, else ``value``."""
+    return _activate(input, lambda x: ag.where(x <= threshold, value, x), inplace)
+
+
+_threshold = threshold  # for threshold_, whose argument takes the name
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """``threshold`` in place."""
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x where |x| > lambd, else 0."""
+    return ag.where((input >= -lambd) & (input <= lambd), 0.0, _float(input))
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    if not lambd >= 0:
+        raise DomainError(f"softshrink: lambd must be at least 0, got {lambd}")
+    x = _float(input)
+    return ag.where(x > lambd, x - lambd, ag.where(x < -lambd, x + lambd, x * 0.0))  # x * 0: a NaN stays NaN
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
+    """x / (1 + |x|)."""
+    return input / (input.abs() + 1.0)
+
+
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """log(sigmoid(x)) = -softplus(-x), which stays finite for x far below 0."""
+    return -Softplus.apply(-_float(input))
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """a * sigmoid(b), for a and b the two halves of ``input`` along ``dim`` (gated linear unit)."""
+    if input.ndim == 0:
+        raise ShapeError("glu: a 0-d tensor has no dim to halve")
+    n = input.shape[dim]
+    if n % 2:
+        raise ShapeError(f"glu: dim {dim} of shape {tuple(input.shape)} has odd size {n}; it must halve")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """x Phi(x), Phi the standard normal CDF: exact through erf, or torch's tanh approximation."""
+    x = _float(input)
     if approximate == "none":
-        return input * 0.5 * (1.0 + erf(input * (1.0 / math.sqrt(2.0))))
+        return x * 0.5 * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
     if approximate == "tanh":
-        inner = (input + 0.044715 * input * input * input) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (1.0 + inner.tanh())
+        inner = (x + 0.044715 * x * x * x) * math.sqrt(2.0 / math.pi)
+        return x * 0.5 * (1.0 + inner.tanh())
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    """tanh(x), elementwise."""
     return input.tanh()
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """1 / (1 + e^-x), elementwise."""
     return input.sigmoid()
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
     """log(1 + e^{beta x}) / beta, and x itself where beta x > threshold (as torch)."""
-    scaled = input * beta if beta != 1 else input
+    x = _float(input)
+    scaled = x * beta if beta != 1 else x
     smooth = Softplus.apply(scaled)
     if beta != 1:
         smooth = smooth / beta
-    return ag.where(scaled > threshold, input, smooth)
+    return ag.where(scaled > threshold, x, smooth)
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """e^x / sum(e^x) along ``dim``, computed in ``dtype`` if given."""
     x = input if dtype is None else input.to(dtype)
     return x.softmax(_legacy_softmax_dim(x.ndim, "softmax") if dim is None else dim)
 
 
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:  # noqa: A002
+    """softmax(-x) along ``dim``: the smallest element gets the largest weight."""
+    x = input if dtype is None else input.to(dtype)
+    return (-x).softmax(_legacy_softmax_dim(x.ndim, "softmin") if dim is None else dim)
+
+
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """log(softmax(x)) along ``dim``, computed without forming the softmax."""
     x = input if dtype is None else input.to(dtype)
     return x.log_softmax(_legacy_softmax_dim(x.ndim, "log_softmax") if dim is None else dim)
+
+
+def normalize(
+    input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None  # noqa: A002
+) -> Tensor:
+    """x divided by its p-norm along ``dim``, the norm taken as at least ``eps`` (so a zero
+    vector stays zero); written into ``out`` if given."""
+    result = input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+    return result if out is None else out.copy_(result)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002

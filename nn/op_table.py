@@ -19,7 +19,7 @@ from autograd.op_table import OpCase, case
 from autograd.testing import broadcastable_shapes, elements, shapes
 
 from . import functional as F
-from . import op_table_conv
+from . import op_table_activations, op_table_conv
 
 __all__ = ["CASES", "COVERED_BY"]
 
@@ -136,3 +136,6 @@ COVERED_BY = {
 # Convolution, pooling, padding and resizing have a table of their own (nn/op_table_conv.py).
 CASES += op_table_conv.CASES
 COVERED_BY.update(op_table_conv.COVERED_BY)
+
+# The activations have a table of their own (nn/op_table_activations.py).
+CASES += op_table_activations.CASES
