@@ -59,22 +59,21 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, bool | N
                     None if value is None else bool(ok(value))))
 
     if "scalar_mlp" in results:
-        add("scalar MLP: micrograd / ndgrad >= 5", ratio("scalar_mlp", "micrograd", "ndgrad Scalar"), lambda v: v >= 5)
+        add("scalar MLP: micrograd / ndgrad >= 10", ratio("scalar_mlp", "micrograd", "ndgrad Scalar"), lambda v: v >= 10)
     if "deep_chain" in results:
-        add("deep chain: ndgrad Tensor / torch <= 1", ratio("deep_chain", "ndgrad Tensor", "torch"), lambda v: v <= 1)
+        add("deep chain: ndgrad Tensor / torch <= 0.3", ratio("deep_chain", "ndgrad Tensor", "torch"), lambda v: v <= 0.3)
     if "mlp_step" in results:
         add("MLP step: ndgrad / torch eager <= 1", ratio("mlp_step", "ndgrad", "torch eager"), lambda v: v <= 1)
-        add("MLP step: ndgrad / NumPy <= 1.05", ratio("mlp_step", "ndgrad", "NumPy by hand"), lambda v: v <= 1.05)
+        add("MLP step: ndgrad / NumPy <= 1.0", ratio("mlp_step", "ndgrad", "NumPy by hand"), lambda v: v <= 1.0)
     if "adam_step" in results:
         add("Adam step: ndgrad / NumPy <= 1.2", ratio("adam_step", "ndgrad", "NumPy by hand"), lambda v: v <= 1.2)
     if "tiny_ops" in results:
-        us = by_impl(results["tiny_ops"])["ndgrad"]["us_per_op"]
-        add("tiny ops: us per op < 3", us, lambda v: v < 3, "{:.2f} us")
+        add("tiny ops: ndgrad / torch eager <= 0.35", ratio("tiny_ops", "ndgrad", "torch eager"), lambda v: v <= 0.35)
     if "rnn_step" in results:
-        add("RNN: ndgrad RNNCell loop / torch RNNCell loop <= 1",
-            ratio("rnn_step", "ndgrad RNNCell loop", "torch RNNCell loop"), lambda v: v <= 1)
-        add("RNN: ndgrad nn.RNN / NumPy BPTT <= 1.1", ratio("rnn_step", "ndgrad nn.RNN", "NumPy BPTT by hand"),
-            lambda v: v <= 1.1)
+        add("RNN: ndgrad RNNCell loop / torch RNNCell loop <= 0.6",
+            ratio("rnn_step", "ndgrad RNNCell loop", "torch RNNCell loop"), lambda v: v <= 0.6)
+        add("RNN: ndgrad nn.RNN / NumPy BPTT <= 1.0", ratio("rnn_step", "ndgrad nn.RNN", "NumPy BPTT by hand"),
+            lambda v: v <= 1.0)
     if "cnn_step" in results:
         add("CNN step: ndgrad / NumPy im2col by hand <= 1.5", ratio("cnn_step", "ndgrad", "NumPy by hand"),
             lambda v: v <= 1.5)
