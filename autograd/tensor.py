@@ -12,7 +12,7 @@ import numpy as np
 
 from . import engine, indexing_ops, layout, ops, products, shapes, sorting
 from .aliases import numpy_names
-from .device import CPU, split_to_args
+from .device import CPU, check_device, split_to_args
 from .dtypes import (
     _floating,
     _foreign_error,
@@ -966,15 +966,15 @@ class Tensor(InPlace, Variable):
     # new_*: a new tensor of this one's dtype (unless given ``dtype``), outside the graph.
     def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
         """Zeros of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
-        return _creation().zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return self._new(size, 0, dtype, device, requires_grad, "new_zeros")
 
     def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
         """Ones of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
-        return _creation().ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return self._new(size, 1, dtype, device, requires_grad, "new_ones")
 
     def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
         """An uninitialised tensor of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
-        return _creation().empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+        return self._new(size, None, dtype, device, requires_grad, "new_empty")
 
     def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Tensor:
@@ -982,14 +982,23 @@ class Tensor(InPlace, Variable):
         dtype unless ``dtype`` is given."""
         if not isinstance(size, (tuple, list)):
             raise TypeError(f"new_full: size must be a tuple or list of ints, got {type(size).__name__} {size!r}")
-        return _creation().full(size, fill_value, dtype=dtype or self.dtype, device=device,
-                                requires_grad=requires_grad)
+        return self._new((size,), fill_value, dtype, device, requires_grad, "new_full")
 
     def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
         """A copy of ``data`` (a tensor's values too, outside the graph), in this tensor's dtype unless
         ``dtype`` is given."""
-        return _creation().tensor(data._data if isinstance(data, Tensor) else data, dtype=dtype or self.dtype,
-                                  device=device, requires_grad=requires_grad)
+        check_device(device)
+        out = Tensor(data._data if isinstance(data, Tensor) else data, dtype=dtype or self.dtype)
+        return out.requires_grad_() if requires_grad else out
+
+    def _new(self, size: tuple[Any, ...], fill: Any, dtype: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
+        check_device(device)
+        shape = _shape_arg(size)
+        if any(s < 0 for s in shape):
+            raise ValueError(f"{op}: sizes must be non-negative, got {shape}")
+        dtype = to_dtype(dtype) or self.dtype
+        out = Tensor._wrap(np.empty(shape, dtype) if fill is None else np.full(shape, fill, dtype))
+        return out.requires_grad_() if requires_grad else out
 
     # --- scans and order statistics -------------------------------------------------------
     # The math of the scans is in ops/scan.py. cummax, cummin and median gather the input at the
@@ -1503,13 +1512,6 @@ def _like_shape(other: Any, op: str) -> tuple[int, ...]:
     if not isinstance(other, Tensor):
         raise TypeError(f"{op}: other must be a Tensor, got {type(other).__name__}")
     return other._data.shape
-
-
-def _creation() -> Any:
-    # creation.py makes tensors with Tensor, so it is imported when a new_* method first runs.
-    from . import creation
-
-    return creation
 
 
 def _as_tensor(x: Any) -> Tensor:
