@@ -109,10 +109,10 @@ def save(obj: Any, f: PathOrFile, compress: bool = False) -> None:
         write = _safetensors_writer(obj)
     else:
         write = _npz_writer(obj, compress)
-    if hasattr(f, "write"):
-        write(f)  # type: ignore[arg-type]
-    else:
+    if isinstance(f, (str, os.PathLike)):  # a file name, not a file object
         _write_atomically(os.fspath(f), write)
+    else:
+        write(f)
 
 
 def _npz_writer(obj: Any, compress: bool) -> Callable[[IO[bytes]], None]:
@@ -230,7 +230,7 @@ class _NamedTensors:
         # The safetensors writer reads the raw buffer, which must be C-ordered and little-endian.
         array = array.astype(array.dtype.newbyteorder("<"), order="C", copy=False)
         self.arrays[name] = array
-        self.checksums[name] = zlib.crc32(array)
+        self.checksums[name] = zlib.crc32(array.data)
         return name
 
 
@@ -325,20 +325,20 @@ def _check_map_location(map_location: Any) -> None:
 
 
 def _peek(f: PathOrFile, n: int) -> bytes:
-    if hasattr(f, "read"):
-        start = f.tell()  # type: ignore[union-attr]
-        head = f.read(n)  # type: ignore[union-attr]
-        f.seek(start)  # type: ignore[union-attr]
-        return head
-    with open(f, "rb") as handle:  # type: ignore[arg-type]
-        return handle.read(n)
+    if isinstance(f, (str, bytes, os.PathLike)):  # a file name, not a file object
+        with open(f, "rb") as handle:
+            return handle.read(n)
+    start = f.tell()
+    head = f.read(n)
+    f.seek(start)
+    return head
 
 
 def _read_all(f: PathOrFile) -> bytes:
-    if hasattr(f, "read"):
-        return f.read()  # type: ignore[union-attr]
-    with open(f, "rb") as handle:  # type: ignore[arg-type]
-        return handle.read()
+    if isinstance(f, (str, bytes, os.PathLike)):
+        with open(f, "rb") as handle:
+            return handle.read()
+    return f.read()
 
 
 def _looks_like_safetensors(magic: bytes) -> bool:
@@ -484,7 +484,7 @@ class _NamedArrays:
             raise CheckpointError(f"load: {self.name}: tensor {ref!r}, named in {self.label}, is missing from the file")
         array = _writable(self.arrays[ref])
         expected = self.checksums.get(ref)
-        if expected is not None and zlib.crc32(array) != expected:
+        if expected is not None and zlib.crc32(array.data) != expected:
             raise CheckpointError(f"load: {self.name}: tensor {ref!r} does not match its checksum (corrupt?)")
         self.used.add(ref)
         return array

@@ -339,7 +339,7 @@ class Vocab:
             raise ValueError(f"Vocab.encode: tokens not in the vocabulary of {len(self)}: {unknown[:10]}")
         return ag.tensor(np.fromiter((self.stoi[t] for t in tokens), dtype=np.int64, count=len(tokens)))
 
-    def decode(self, ids: Any) -> str:
+    def decode(self, ids: Tensor | Sequence[int] | np.ndarray) -> str:
         """Text of a 1-d sequence of ids (a tensor, array or list); padding is left out."""
         arr = np.asarray(ids)
         if arr.ndim != 1:
@@ -510,8 +510,8 @@ def negation_sentiment(
         sentences = _unique(_one_phrase, singles, rng, seen) + _unique(_two_phrases, doubles, rng, seen)
         order = rng.permutation(len(sentences))
         splits.append([sentences[i] for i in order])
-    words = {"the", "not", "and", *_ASPECTS, *_VERBS, *_POSITIVE, *_NEGATIVE, *_LEADS, *_INTENSIFIERS} - {""}
-    vocab = Vocab(sorted(words), separator=" ", pad="<pad>")
+    known = {"the", "not", "and", *_ASPECTS, *_VERBS, *_POSITIVE, *_NEGATIVE, *_LEADS, *_INTENSIFIERS} - {""}
+    vocab = Vocab(sorted(known), separator=" ", pad="<pad>")
     tensors = []
     for sentences in splits:
         ids = np.zeros((len(sentences), max_len), dtype=np.int64)
@@ -557,7 +557,7 @@ def _unique(
     make: Callable[[np.random.Generator], tuple[list[str], int]], n: int, rng: np.random.Generator,
     seen: set[tuple[str, ...]],
 ) -> list[tuple[list[str], int]]:
-    out = []
+    out: list[tuple[list[str], int]] = []
     while len(out) < n:
         words, label = make(rng)
         if tuple(words) not in seen:

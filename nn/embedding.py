@@ -6,6 +6,8 @@ from typing import Any
 
 import autograd as ag
 from autograd import Tensor
+from autograd.device import DeviceLike
+from autograd.dtypes import DTypeLike
 
 from . import functional as F
 from . import init
@@ -26,8 +28,8 @@ class Embedding(Module):
         embedding_dim: int,
         padding_idx: int | None = None,
         *,
-        device: Any = None,
-        dtype: Any = None,
+        device: DeviceLike = None,
+        dtype: DTypeLike = None,
     ) -> None:
         super().__init__()
         dtype = factory_dtype("Embedding", device, dtype)

@@ -9,14 +9,15 @@ not trained (running statistics). Names are dotted paths (``layers.0.weight``), 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
 import autograd as ag
 from autograd import Tensor
-from autograd.device import check_device, split_to_args
+from autograd.device import DeviceLike, check_device, split_to_args
+from autograd.dtypes import DTypeLike
 
 from .errors import DtypeError, ShapeError, StateDictError
 
@@ -45,7 +46,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-def factory_dtype(owner: str, device: Any = None, dtype: Any = None) -> np.dtype:
+def factory_dtype(owner: str, device: DeviceLike = None, dtype: DTypeLike = None) -> np.dtype:
     """The dtype of the parameters a layer creates, from torch's factory arguments: autograd's
     default float dtype unless ``dtype`` says otherwise, and ``device`` the CPU (or None)."""
     if device is not None:
@@ -69,6 +70,9 @@ class _HookHandle:
 
     def remove(self) -> None:
         self._hooks.pop(self._key, None)
+
+
+M = TypeVar("M", bound="Module")  # the module a method returns itself as (``model.train()`` stays a model)
 
 
 class Module:
@@ -267,17 +271,17 @@ class Module:
             yield b
 
     # --- modes and bulk operations -------------------------------------------------
-    def train(self, mode: bool = True) -> Module:
+    def train(self: M, mode: bool = True) -> M:
         if not isinstance(mode, bool):
             raise TypeError(f"train(mode) takes a bool, got {type(mode).__name__}")
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
 
-    def eval(self) -> Module:
+    def eval(self: M) -> M:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Module:
+    def requires_grad_(self: M, requires_grad: bool = True) -> M:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -286,7 +290,7 @@ class Module:
         """Set each parameter's ``.grad`` to None (default), or zero it in place."""
         ag.zero_grads(self.parameters(), set_to_none)
 
-    def apply(self, fn: Callable[[Module], Any]) -> Module:
+    def apply(self: M, fn: Callable[[Module], Any]) -> M:
         """Call ``fn`` on every submodule and then on this module: each child's subtree in
         order, then its parent (post-order, as torch), each module once."""
         seen: set[int] = set()
@@ -303,7 +307,7 @@ class Module:
             stack.extend((child, False) for child in reversed(list(module.children())))
         return self
 
-    def to(self, *args: Any, **kwargs: Any) -> Module:
+    def to(self: M, *args: Any, **kwargs: Any) -> M:
         """Cast floating parameters and buffers to a dtype in place (the objects stay the same).
         A device argument must be "cpu"; ``model.to(device)`` alone changes nothing."""
         dtype = split_to_args(args, kwargs)
@@ -317,13 +321,13 @@ class Module:
                     t.grad = t.grad.to(target)
         return self
 
-    def cpu(self) -> Module:
+    def cpu(self: M) -> M:
         return self
 
-    def float(self) -> Module:
+    def float(self: M) -> M:
         return self.to(np.float32)
 
-    def double(self) -> Module:
+    def double(self: M) -> M:
         return self.to(np.float64)
 
     # --- hooks ---------------------------------------------------------------------
@@ -357,7 +361,8 @@ class Module:
                     out[key] = value if keep_vars else value.detach()
         return out
 
-    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
         """Copy values into this module's parameters and buffers, in place.
 
         A shape mismatch is always an error (``ShapeError``); missing and unexpected keys are

@@ -79,8 +79,8 @@ def _lengths(lengths: Any, batch: int, steps: int) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def pack_padded_sequence(input: Tensor, lengths: Any, batch_first: bool = False,  # noqa: A002
-                         enforce_sorted: bool = True) -> PackedSequence:
+def pack_padded_sequence(input: Tensor, lengths: Tensor | Sequence[int] | np.ndarray,  # noqa: A002
+                         batch_first: bool = False, enforce_sorted: bool = True) -> PackedSequence:
     """Pack a padded batch (steps, batch, *) (or (batch, steps, *) with ``batch_first``) whose
     sequence b has ``lengths[b]`` entries. ``enforce_sorted`` expects lengths in decreasing
     order; with False the batch is sorted here and the permutation kept in the result."""

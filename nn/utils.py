@@ -73,7 +73,8 @@ def _check_limit(fn: str, name: str, value: Any) -> None:
     """Refuse a clipping limit that is not a real number >= 0 (nan included)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{fn}: {name} must be a number, got {type(value).__name__} {value!r}")
-    if not value >= 0:
+    # The ignore: typeshed gives numbers.Real only < and <=, though every real type also has >=.
+    if not value >= 0:  # type: ignore[operator]  # also refuses nan
         raise ValueError(f"{fn}: {name} must be at least 0.0, got {value}")
 
 
