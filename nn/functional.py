@@ -51,7 +51,8 @@ class Softplus(Op):
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
-        return np.logaddexp(0, x)
+        with np.errstate(invalid="ignore"):  # a NaN in gives NaN out, without NumPy's warning (as torch)
+            return np.logaddexp(0, x)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
