@@ -14,7 +14,7 @@ from .tensor import Tensor
 
 
 @implements(np.concatenate)
-def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
+def cat(tensors: Sequence[Tensor | np.ndarray], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors along an existing dim; all other dims must match (``axis`` is torch's alias)."""
     dim = dim if axis is None else axis
     ts = _sequence(tensors, "cat")
@@ -34,7 +34,7 @@ def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Ten
 
 
 @implements(np.stack)
-def stack(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
+def stack(tensors: Sequence[Tensor | np.ndarray], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors of one shape along a new dim (``axis`` is torch's alias)."""
     dim = dim if axis is None else axis
     ts = _sequence(tensors, "stack")

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from .engine import run_backward
 from .function import Context, new_node
 from .grad_mode import _state
 from .variable import Variable
+
+if TYPE_CHECKING:
+    from .tensor import RemovableHandle
 
 _new = object.__new__
 
@@ -43,7 +47,7 @@ class Scalar(Variable):
             self._data = float(data)
         except (TypeError, ValueError):
             raise TypeError(f"Scalar needs a real number, got {type(data).__name__} {data!r}") from None
-        self.grad: Any = 0.0
+        self.grad: float | Scalar = 0.0  # a Scalar when backward(create_graph=True) built it
         self.grad_fn: Context | None = None
         self.requires_grad = requires_grad
         self._hooks: list[Any] | None = None
@@ -88,14 +92,15 @@ class Scalar(Variable):
         value = 1.0 if gradient is None else float(getattr(gradient, "_data", gradient))
         return Scalar._wrap(value) if create_graph else value
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    def backward(self, gradient: float | Scalar | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Accumulate d(self)/d(x) into ``x.grad`` for every Scalar x this one was computed from."""
         if not self.requires_grad:
             raise RuntimeError(f"backward() on {self!r}, which does not require grad")
         g = self._seed_grad(gradient, create_graph)
         run_backward((self,), (g,), create_graph if retain_graph is None else retain_graph, create_graph)
 
-    def register_hook(self, hook: Any) -> Any:
+    def register_hook(self, hook: Callable[[Scalar], Any]) -> RemovableHandle:
         """Call ``hook(grad)`` when this Scalar's gradient is computed; a returned value replaces it."""
         from .tensor import RemovableHandle
 
@@ -114,39 +119,39 @@ class Scalar(Variable):
         return f"Scalar({name}data={self._data:.4g}, grad={grad:.4g})"
 
     # --- arithmetic: each result beside its local derivatives ------------------------------
-    def __add__(self, other: Any) -> Scalar:
+    def __add__(self, other: Scalar | float) -> Scalar:
         b = _number(other)
         return _result(self._data + _raw(b), ops.Add, (self, b), (1.0, 1.0))
 
-    def __radd__(self, other: Any) -> Scalar:
+    def __radd__(self, other: Scalar | float) -> Scalar:
         a = _number(other)
         return _result(_raw(a) + self._data, ops.Add, (a, self), (1.0, 1.0))
 
-    def __sub__(self, other: Any) -> Scalar:
+    def __sub__(self, other: Scalar | float) -> Scalar:
         b = _number(other)
         return _result(self._data - _raw(b), ops.Sub, (self, b), (1.0, -1.0))
 
-    def __rsub__(self, other: Any) -> Scalar:
+    def __rsub__(self, other: Scalar | float) -> Scalar:
         a = _number(other)
         return _result(_raw(a) - self._data, ops.Sub, (a, self), (1.0, -1.0))
 
-    def __mul__(self, other: Any) -> Scalar:
+    def __mul__(self, other: Scalar | float) -> Scalar:
         b = _number(other)
         x, y = self._data, _raw(b)
         return _result(x * y, ops.Mul, (self, b), (y, x))
 
-    def __rmul__(self, other: Any) -> Scalar:
+    def __rmul__(self, other: Scalar | float) -> Scalar:
         a = _number(other)
         x, y = _raw(a), self._data
         return _result(x * y, ops.Mul, (a, self), (y, x))
 
-    def __truediv__(self, other: Any) -> Scalar:
+    def __truediv__(self, other: Scalar | float) -> Scalar:
         return _divide(self, _number(other))
 
-    def __rtruediv__(self, other: Any) -> Scalar:
+    def __rtruediv__(self, other: Scalar | float) -> Scalar:
         return _divide(_number(other), self)
 
-    def __pow__(self, exponent: Any) -> Scalar:
+    def __pow__(self, exponent: float) -> Scalar:
         if not isinstance(exponent, (int, float)) or isinstance(exponent, bool):
             raise TypeError(
                 f"Scalar ** needs an int or float exponent, got {type(exponent).__name__}; "

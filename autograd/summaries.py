@@ -79,20 +79,20 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     return Tensor._wrap(counts.astype(values.dtype))
 
 
-def histogram(input: Tensor, bins: Any, *, range: tuple[float, float] | None = None,  # noqa: A002
+def histogram(input: Tensor, bins: int | Tensor, *, range: tuple[float, float] | None = None,  # noqa: A002
               weight: Tensor | None = None, density: bool = False) -> Histogram:
     """The histogram of ``input``'s values: ``bins`` equal bins over ``range`` (the values'
     own range if None), or the bins between the increasing edges of a 1-d tensor ``bins``.
     With ``weight`` (input's shape), each value counts its weight; with ``density``, the
     histogram integrates to 1."""
     values = _floating_values(input, "histogram")
+    binning: int | np.ndarray  # what np.histogram takes: a count, or the edges
     if isinstance(bins, Tensor):
-        edges = _floating_values(bins, "histogram")
-        if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) < 0):
-            raise ValueError(f"histogram: bin edges must be an increasing 1-d tensor of 2 or more, got {edges}")
-        bins = edges
+        binning = _floating_values(bins, "histogram")
+        if binning.ndim != 1 or binning.size < 2 or np.any(np.diff(binning) < 0):
+            raise ValueError(f"histogram: bin edges must be an increasing 1-d tensor of 2 or more, got {binning}")
     else:
-        bins = _bin_count(bins, "histogram")
+        binning = _bin_count(bins, "histogram")
     if range is not None and not range[0] <= range[1]:
         raise ValueError(f"histogram: range must be (min, max) with min <= max, got {range}")
     weights = None
@@ -100,5 +100,5 @@ def histogram(input: Tensor, bins: Any, *, range: tuple[float, float] | None = N
         weights = _values(weight, "histogram", "weight")
         if weights.shape != values.shape:
             raise ValueError(f"histogram: weight has shape {weights.shape}, input {values.shape}; they must match")
-    hist, edges = np.histogram(values, bins=bins, range=range, weights=weights, density=density)
+    hist, edges = np.histogram(values, bins=binning, range=range, weights=weights, density=density)
     return Histogram(Tensor._wrap(hist.astype(values.dtype)), Tensor._wrap(edges.astype(values.dtype)))

@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ..creation import tensor, zeros
 from ..scalar import Scalar
+from ..tensor import Tensor
+from ..variable import Variable
 from . import GraphvizNotFoundError, draw_graph, draw_text
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "dot", ".dot": "dot"}
 
 
-def demo_mlp(zero_init: bool = False, seed: int = 0) -> tuple[Any, dict[str, Any]]:
+def demo_mlp(zero_init: bool = False, seed: int = 0) -> tuple[Tensor, dict[str, Tensor]]:
     """A 3-8-2 tanh MLP, its cross-entropy on a batch of 4, after backward."""
     rng = np.random.default_rng(seed)
     x = tensor(rng.normal(size=(4, 3)).astype(np.float32))
@@ -46,7 +48,7 @@ def demo_mlp(zero_init: bool = False, seed: int = 0) -> tuple[Any, dict[str, Any
     return loss, {"x": x, "target": target, **params}
 
 
-def demo_neuron() -> tuple[Any, dict[str, Any]]:
+def demo_neuron() -> tuple[Scalar, dict[str, Scalar]]:
     """micrograd's neuron: o = tanh(x1 w1 + x2 w2 + b), after backward."""
     x1, x2 = Scalar(2.0, "x1"), Scalar(0.0, "x2")
     w1, w2 = Scalar(-3.0, "w1"), Scalar(1.0, "w2")
@@ -82,10 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         fmt = FORMATS.get(Path(args.output).suffix.lower())
         if fmt is None:
             parser.error(f"cannot tell the format of {args.output!r}: use one of {', '.join(FORMATS)}")
-    if args.model == "mlp":
-        root, params = demo_mlp(args.zero_init)
-    else:
-        root, params = demo_neuron()
+    demo: tuple[Variable, Mapping[str, Variable]] = demo_mlp(args.zero_init) if args.model == "mlp" else demo_neuron()
+    root, params = demo
     if args.output is None:
         print(draw_text(root, params=params, max_nodes=args.max_nodes, show_saved=args.saved))
         return 0

@@ -8,13 +8,12 @@ small node per op. Tensors are drawn one node per op, as the backward graph name
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import graphviz
 
-from ..function import Variable
-from .graph import TROUBLE_TEXT, Facts, Graph, as_roots
-from .groups import Group, Layout, plan
+from .graph import TROUBLE_TEXT, Facts, Graph, Names, Roots, as_roots
+from .groups import Collapse, Group, Layout, plan
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
@@ -47,7 +46,8 @@ class Drawing(graphviz.Digraph):
     """A ``graphviz.Digraph`` (so ``.source``, ``.render``, inline display in Jupyter) whose
     rendering, when Graphviz itself is missing, says how to install it."""
 
-    def render(self, *args: Any, **kwargs: Any) -> Any:
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """Write the drawing to a file (see ``graphviz.Digraph.render``); returns its path."""
         try:
             return super().render(*args, **kwargs)
         except GraphvizNotFoundError:
@@ -55,9 +55,14 @@ class Drawing(graphviz.Digraph):
         except graphviz.ExecutableNotFound as error:
             raise GraphvizNotFoundError(self.engine) from error
 
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+    @overload
+    def pipe(self, *args: Any, encoding: None = None, **kwargs: Any) -> bytes: ...
+    @overload
+    def pipe(self, *args: Any, encoding: str, **kwargs: Any) -> str: ...
+    def pipe(self, *args: Any, encoding: str | None = None, **kwargs: Any) -> bytes | str:
+        """The rendered drawing (see ``graphviz.Digraph.pipe``): bytes, or text with ``encoding``."""
         try:
-            return super().pipe(*args, **kwargs)
+            return super().pipe(*args, encoding=encoding, **kwargs)
         except GraphvizNotFoundError:
             raise
         except graphviz.ExecutableNotFound as error:
@@ -72,16 +77,16 @@ class Drawing(graphviz.Digraph):
 
 
 def draw_graph(
-    root: Variable | Any,
+    root: Roots,
     *,
-    params: Any = None,
+    params: Names = None,
     show_shapes: bool = True,
     show_data: bool | None = None,
     show_grad: bool | None = None,
     show_saved: bool = False,
     rankdir: str = "LR",
     max_nodes: int | None = None,
-    collapse: Any = None,
+    collapse: Collapse = None,
     groups: list[Group] | None = None,
 ) -> Drawing:
     """Draw the graph that computed ``root`` (a Tensor, a Scalar, or a sequence of them).

@@ -25,6 +25,11 @@ SCALAR_SYMBOLS = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "Neg": "neg", 
 
 TROUBLE_TEXT = {"nan": "[!] grad has NaN", "inf": "[!] grad has inf", "zero": "[!] grad is all zero"}
 
+# What a drawing starts from: one Tensor or Scalar, or a sequence of them.
+Roots = Variable | Sequence[Variable]
+# Names for drawn values: a mapping name -> value, or the (name, value) pairs of ``model.named_parameters()``.
+Names = Mapping[str, Variable] | Iterable[tuple[str, Variable]] | None
+
 
 class Node:
     """One op (a ``Context``) or one leaf value, in breadth-first order from the roots."""
@@ -68,7 +73,7 @@ class Graph:
     def __init__(
         self,
         roots: Sequence[Variable],
-        params: Any = None,
+        params: Names = None,
         max_nodes: int | None = None,
         show_shapes: bool = True,
         show_data: bool | None = None,
@@ -313,7 +318,7 @@ def _key(value: Variable) -> Any:
     return (id(value.grad_fn), value._output_nr) if value.grad_fn is not None else id(value)
 
 
-def _named(params: Any) -> Iterable[tuple[str, Variable]]:
+def _named(params: Names) -> Iterable[tuple[str, Variable]]:
     """``params`` as (name, value) pairs: a mapping, or pairs as ``named_parameters()`` yields."""
     if params is None:
         return []

@@ -40,7 +40,8 @@ class Group:
 
     __slots__ = ("kind", "members", "name", "parent")
 
-    def __init__(self, name: str, members: Iterable[Any] = (), parent: Group | None = None, kind: str = "") -> None:
+    def __init__(self, name: str, members: Iterable[Context | Variable] = (), parent: Group | None = None,
+                 kind: str = "") -> None:
         if not isinstance(name, str):
             raise TypeError(f"Group name must be a string, got {type(name).__name__} {name!r}")
         if parent is not None and not isinstance(parent, Group):
@@ -152,7 +153,11 @@ class Layout:
         self.boxes: list[Box] = []
 
 
-def parse_collapse(collapse: Any) -> tuple[int | None, bool]:
+# How to fold groups: a depth limit, "repeats", or {"depth": d, "repeats": True}; None folds nothing.
+Collapse = int | str | Mapping[str, Any] | None
+
+
+def parse_collapse(collapse: Collapse) -> tuple[int | None, bool]:
     """``collapse`` as (depth limit or None, fold repeats?)."""
     if collapse is None:
         return None, False
@@ -185,7 +190,7 @@ def _depth_limit(depth: Any) -> int | None:
     return depth
 
 
-def plan(graph: Graph, groups: Sequence[Group] | None, collapse: Any) -> Layout:
+def plan(graph: Graph, groups: Sequence[Group] | None, collapse: Collapse) -> Layout:
     """Which groups of the drawn ``graph`` become clusters and which fold into boxes.
 
     Breadth-first from the top: the children of an expanded group are scanned in order; a
@@ -217,7 +222,7 @@ def plan(graph: Graph, groups: Sequence[Group] | None, collapse: Any) -> Layout:
     listed: dict[int, list[int]] = {}
     for k, g in enumerate(groups):
         for m in g.members:
-            obj = m if type(m) is Context else (m.grad_fn if m.grad_fn is not None else m)
+            obj = m if isinstance(m, Context) else (m.grad_fn if m.grad_fn is not None else m)
             i = graph.index.get(id(obj))
             if i is not None:
                 listed.setdefault(i, []).append(k)

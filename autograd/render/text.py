@@ -17,23 +17,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..function import Variable
-from .graph import TROUBLE_TEXT, Graph, as_roots
-from .groups import Group, Layout, plan
+from .graph import TROUBLE_TEXT, Graph, Names, Roots, as_roots
+from .groups import Collapse, Group, Layout, plan
 
 INDENT_CAP = 30
 
 
 def draw_text(
-    root: Variable | Any,
+    root: Roots,
     *,
-    params: Any = None,
+    params: Names = None,
     show_shapes: bool = True,
     show_data: bool | None = None,
     show_grad: bool | None = None,
     show_saved: bool = False,
     max_nodes: int | None = None,
-    collapse: Any = None,
+    collapse: Collapse = None,
     groups: list[Group] | None = None,
 ) -> str:
     """The graph that computed ``root`` as an indented tree; the options are ``draw_graph``'s."""
