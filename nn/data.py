@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -22,6 +22,15 @@ from .errors import ShapeError
 __all__ = ["DataLoader", "Subset", "TensorDataset", "default_collate", "random_split"]
 
 
+class Dataset(Protocol):
+    """What the classes here take as a dataset: anything with a length and samples by position
+    (a list, a ``TensorDataset``, a class of your own)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> Any: ...
+
+
 class TensorDataset:
     """Samples made of rows of tensors: item ``i`` is ``(t[i] for t in tensors)``.
 
@@ -29,7 +38,7 @@ class TensorDataset:
     NumPy arrays are accepted and wrapped without a copy.
     """
 
-    def __init__(self, *tensors: Any) -> None:
+    def __init__(self, *tensors: Tensor | np.ndarray) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
         converted = []
@@ -65,7 +74,7 @@ class TensorDataset:
 class Subset:
     """The samples of ``dataset`` at ``indices``, in that order."""
 
-    def __init__(self, dataset: Any, indices: Sequence[int] | np.ndarray) -> None:
+    def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
         _check_dataset(dataset, "Subset")
         idx = np.asarray(indices)
         if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
@@ -95,7 +104,8 @@ class Subset:
 
 
 def random_split(
-    dataset: Any, lengths: Sequence[int | float], seed: int | None = None, generator: np.random.Generator | None = None
+    dataset: Dataset, lengths: Sequence[int | float], seed: int | None = None,
+    generator: np.random.Generator | None = None,
 ) -> list[Subset]:
     """Split ``dataset`` at random into disjoint subsets of the given sizes.
 
@@ -146,7 +156,7 @@ class DataLoader:
 
     def __init__(
         self,
-        dataset: Any,
+        dataset: Dataset,
         batch_size: int = 1,
         shuffle: bool = False,
         drop_last: bool = False,
@@ -182,11 +192,12 @@ class DataLoader:
             order = rng.permutation(n)
         else:
             order = np.arange(n)
-        fast = self.collate_fn is None and hasattr(self.dataset, "get_batch")
+        # The fast path: a dataset that builds its batches itself, when no collate_fn is given.
+        get_batch = getattr(self.dataset, "get_batch", None) if self.collate_fn is None else None
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             indices = order[start : start + self.batch_size]
-            if fast:
-                yield self.dataset.get_batch(indices)
+            if get_batch is not None:
+                yield get_batch(indices)
             else:
                 collate = self.collate_fn or default_collate
                 yield collate([self.dataset[int(i)] for i in indices])

@@ -57,7 +57,7 @@ class MLP(Sequential):
         in_features: int,
         hidden_sizes: int | Sequence[int],
         out_features: int,
-        activation: Any = "relu",
+        activation: str | Module | Callable[[], Module] = "relu",
         dropout: float = 0.0,
         bias: bool = True,
     ) -> None:
