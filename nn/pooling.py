@@ -99,16 +99,15 @@ def _max_pool(op: str, dims: int, input: Any, kernel_size: Any, stride: Any, pad
                              f"{tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation))} positions")
     count = _pool_count(op, x, kernel, stride, dilation, padding, ceil_mode)
     starts = [np.arange(n) * s - p for n, s, p in zip(count, stride, padding)]
-    positions = [start[:, None] + dl * np.arange(k) for start, k, dl in zip(starts, kernel, dilation)]
     overlapping = any(s < dl * (k - 1) + 1 for k, s, dl in zip(kernel, stride, dilation))
-    return _pick_max(x, positions, overlapping, batched, return_indices)
+    return _pick_max(x, starts, kernel, dilation, None, overlapping, batched, return_indices)
 
 
-def _pick_max(x: Tensor, positions: list[np.ndarray], overlapping: bool, batched: bool, return_indices: bool) -> Any:
-    """The elements of ``x`` that win their windows: ``positions[d]`` (windows, offsets) lists
-    the positions along spatial dim d of each window's elements; those outside the dim (padding)
-    take no part."""
-    index, empty = _argmax(x.detach().numpy(), positions)
+def _pick_max(x: Tensor, starts: list[np.ndarray], kernel: tuple[int, ...], dilation: tuple[int, ...],
+              ends: list[np.ndarray] | None, overlapping: bool, batched: bool, return_indices: bool) -> Any:
+    """The elements of ``x`` that win their windows (see ``_argmax`` for the arguments), gathered
+    so that gradients reach them, and their indices if ``return_indices``."""
+    index, empty = _argmax(x.detach().numpy(), starts, kernel, dilation, ends)
     out = PlaneGather.apply(x, np.maximum(index, 0), overlapping)
     if empty is not None:  # windows that hold only padding: -inf, as in torch (their index is -1)
         out = ag.where(empty, -math.inf, out)
@@ -117,47 +116,60 @@ def _pick_max(x: Tensor, positions: list[np.ndarray], overlapping: bool, batched
     return (out, ag.tensor(index)) if return_indices else out
 
 
-def _argmax(x: np.ndarray, positions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
-    """The flat position, in its (N, C) plane, of each window's largest element: the first one
-    in the window's order among ties, the last NaN if there is one (torch's rule: an element
-    replaces the best so far if it is larger or NaN, the window's first element inside the input
-    being the best so far to begin with). Also the windows with no element inside the input
-    (index -1 there), or None if there are none."""
+def _argmax(x: np.ndarray, starts: list[np.ndarray], kernel: tuple[int, ...], dilation: tuple[int, ...],
+            ends: list[np.ndarray] | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The flat position, in its (N, C) plane, of each window's largest element. Along spatial
+    dim d, window i holds the positions starts[d][i] + k * dilation[d] for k < kernel[d] that
+    lie inside the input (and, given ``ends``, before ends[d][i]).
+
+    torch's rule: the window's first element inside the input is the best so far to begin with,
+    and an element replaces it if it is larger or NaN; so ties go to the first element (row by
+    row) and the last NaN wins. Also returns the windows with no element inside the input
+    (index -1 there), or None if there are none.
+    """
     size = x.shape[2:]
-    dims = len(size)
-    count = tuple(p.shape[0] for p in positions)
+    count = tuple(len(s) for s in starts)
+    plane_strides = [math.prod(size[d + 1:]) for d in range(len(size))]
+    offsets = list(itertools.product(*(range(k) for k in kernel)))
     best = np.full(x.shape[:2] + count, -np.inf, dtype=x.dtype)
-    index = np.zeros(x.shape[:2] + count, dtype=np.int64)
+    # NOTE: the offset, in its window, of the best so far, in the smallest int that holds it:
+    # the passes over these arrays are most of a max pool's cost, and fresh memory is paid per page.
+    which = np.zeros(x.shape[:2] + count, dtype=np.min_scalar_type(len(offsets)))
+    take = np.empty(x.shape[:2] + count, dtype=bool)
     seen = np.zeros(count, dtype=bool)  # windows whose first element inside the input was taken
     all_seen = False
     # NOTE: one pass to rule NaN out saves one per offset (a sum is NaN or inf if any element is).
     may_be_nan = x.size > 0 and not np.isfinite(np.add.reduce(x, axis=None))
-    for offset in itertools.product(*(range(p.shape[1]) for p in positions)):
-        columns = [p[:, o] for p, o in zip(positions, offset)]
+    for k, offset in enumerate(offsets):
+        columns = [s + o * dl for s, o, dl in zip(starts, offset, dilation)]
         inside = [(c >= 0) & (c < n) for c, n in zip(columns, size)]
+        if ends is not None:
+            inside = [m & (c < e) for m, c, e in zip(inside, columns, ends)]
         valid = None if all(m.all() for m in inside) else _outer_and(inside)
         if valid is not None and not valid.any():
             continue
         value = x[(slice(None), slice(None), *_take_along(columns, size))]
-        flat = sum(np.clip(c, 0, n - 1).reshape([-1 if i == d else 1 for i in range(dims)]) * math.prod(size[d + 1:])
-                   for d, (c, n) in enumerate(zip(columns, size)))
-        if valid is None and not all_seen and not seen.any():  # the first offset, inside every window
-            best[...] = value
-            index[...] = flat
-            seen[...] = all_seen = True
-            continue
-        # NOTE: np.where, not np.copyto(where=): three times faster on these arrays.
-        take = value > best
+        # In place and without np.where, for the reason above.
+        np.greater(value, best, out=take)
         if may_be_nan:
             take |= np.isnan(value)
-        if valid is not None:
+        if valid is None:
+            np.maximum(best, value, out=best)  # a NaN stays, as the rule says
+        else:
             take &= valid
         if not all_seen:
             take |= (True if valid is None else valid) & ~seen
             seen |= True if valid is None else valid
             all_seen = bool(seen.all())
-        best = np.where(take, value, best)
-        index = np.where(take, flat, index)
+        if valid is not None:
+            np.copyto(best, value, where=take)
+        np.putmask(which, take, k)
+    # Window i's element at offset k sits at starts[i] + k * dilation along each dim.
+    base = sum(s.reshape([-1 if i == d else 1 for i in range(len(size))]) * ps
+               for d, (s, ps) in enumerate(zip(starts, plane_strides)))
+    shift = np.array([sum(o * dl * ps for o, dl, ps in zip(offset, dilation, plane_strides)) for offset in offsets])
+    index = np.take(shift, which)
+    index += base
     if all_seen:
         return index, None
     return np.where(seen, index, -1), ~seen
@@ -317,11 +329,16 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
 
 
+def _adaptive_bounds(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first position and the end (exclusive) of each of ``out`` windows along a dim of ``size``."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
 def _adaptive_windows(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
     """The positions (out, longest window) of each window's elements along a dim of ``size``, and
     which of them belong to it (the shorter windows are padded with positions past their end)."""
-    i = np.arange(out)
-    start, end = (i * size) // out, -((-(i + 1) * size) // out)
+    start, end = _adaptive_bounds(size, out)
     longest = int((end - start).max()) if out else 0
     positions = start[:, None] + np.arange(longest)
     return positions, positions < end[:, None]
@@ -362,11 +379,11 @@ def _adaptive_max(op: str, dims: int, input: Any, output_size: Any, return_indic
     sizes = _adaptive_size(op, dims, x, output_size)
     if any(n == 0 for n in x.shape[2:]):
         raise ShapeError(f"{op}: expected non-empty spatial dims, got input of shape {input.shape}")
-    windows = [_adaptive_windows(n, o) for n, o in zip(x.shape[2:], sizes)]
-    # Positions past a window's end are moved outside the dim, where _argmax ignores them.
-    positions = [np.where(member, p, -1) for p, member in windows]
+    bounds = [_adaptive_bounds(n, o) for n, o in zip(x.shape[2:], sizes)]
+    longest = tuple(int((end - start).max()) if len(start) else 0 for start, end in bounds)
     overlapping = any(n % o != 0 for n, o in zip(x.shape[2:], sizes) if o)
-    return _pick_max(x, positions, overlapping, batched, return_indices)
+    return _pick_max(x, [start for start, _ in bounds], longest, (1,) * dims, [end for _, end in bounds],
+                     overlapping, batched, return_indices)
 
 
 # --- what the pools share ---------------------------------------------------------------------------
