@@ -59,9 +59,11 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, bool | N
                     None if value is None else bool(ok(value))))
 
     if "scalar_mlp" in results:
-        add("scalar MLP: micrograd / ndgrad >= 10", ratio("scalar_mlp", "micrograd", "ndgrad Scalar"), lambda v: v >= 10)
+        add("scalar MLP: micrograd / ndgrad >= 10", ratio("scalar_mlp", "micrograd", "ndgrad Scalar"),
+            lambda v: v >= 10)
     if "deep_chain" in results:
-        add("deep chain: ndgrad Tensor / torch <= 0.3", ratio("deep_chain", "ndgrad Tensor", "torch"), lambda v: v <= 0.3)
+        add("deep chain: ndgrad Tensor / torch <= 0.3", ratio("deep_chain", "ndgrad Tensor", "torch"),
+            lambda v: v <= 0.3)
     if "mlp_step" in results:
         add("MLP step: ndgrad / torch eager <= 1", ratio("mlp_step", "ndgrad", "torch eager"), lambda v: v <= 1)
         add("MLP step: ndgrad / NumPy <= 1.0", ratio("mlp_step", "ndgrad", "NumPy by hand"), lambda v: v <= 1.0)
