@@ -471,14 +471,11 @@ def _share_version(value: Any, data: Any, args: tuple[Any, ...]) -> Any:
                 root = a._data if a._data.base is None else a._data.base
                 if data.base is root:
                     vc = a._counter()
-                    # A second entry marks the counter as shared by a view and its base: 2 when
-                    # the base is a leaf that requires grad, whose views must not change in place.
-                    mark = 2 if a.grad_fn is None and a.requires_grad else 1
                     if len(vc) == 1:
-                        vc.append(mark)
-                    elif mark == 2:
-                        vc[1] = 2
+                        vc.append(1)  # a second entry marks the counter as shared by a view and its base
                     value._vc = vc
+                    if a.grad_fn is None and a.requires_grad:
+                        value._base = a  # a view of a leaf that requires grad: it must not change in place
                     break
     return value
 

@@ -64,9 +64,9 @@ class InPlace:
             )
         if not _state.enabled or self.dtype.kind != "f":  # integers and bools carry no gradient
             return False
-        vc = self._vc
-        if (vc is not None and len(vc) > 1 and vc[1] == 2 and self.grad_fn is None and not self.requires_grad
-                and self._data.base is not None):  # a view; detach() of the leaf itself may change it, as in torch
+        base = self._base
+        if base is not None and self.grad_fn is None and not self.requires_grad and base.requires_grad:
+            # A view made under no_grad (detach() makes none: its result may change, as in torch).
             raise RuntimeError(
                 f"{op}: in-place change of a tensor of shape {self.shape} that views a leaf tensor which "
                 "requires grad (a view made under no_grad); change the leaf under autograd.no_grad(), or clone()"

@@ -97,6 +97,7 @@ class Tensor(InPlace, Variable):
         self._output_nr = 0
         self._vc: list[int] | None = None
         self._hooks: list[Any] | None = None
+        self._base: Tensor | None = None  # the leaf that requires grad this tensor is a view of, if any
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)

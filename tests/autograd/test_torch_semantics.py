@@ -95,6 +95,8 @@ def test_in_place_change_of_a_view_of_a_leaf_that_requires_grad_is_refused_at_th
     np.testing.assert_array_equal(w.detach().numpy(), [1.0, 2.0])  # refused before any change
     w.detach().mul_(2.0)  # detach() shares memory too, and may change it, as in torch
     np.testing.assert_array_equal(w.detach().numpy(), [2.0, 4.0])
+    w[:1].detach().add_(1.0)  # so may the detach() of a view (found by the fuzzer)
+    np.testing.assert_array_equal(w.detach().numpy(), [3.0, 4.0])
 
 
 def test_a_function_returning_one_tensor_twice_gives_one_output_twice():
