@@ -84,7 +84,7 @@ class Tensor(InPlace, Variable):
     # (a property would cost ~60 ns a read, a few percent of a small op). Setting it to True
     # on an integer tensor by assignment is therefore caught where it would first matter:
     # when the tensor enters a graph (``_edge``) or starts one (``backward``).
-    __slots__ = ("__weakref__", "_data", "_grad", "_hooks", "_output_nr", "_vc", "grad_fn", "requires_grad")
+    __slots__ = ("__weakref__", "_base", "_data", "_grad", "_hooks", "_output_nr", "_vc", "grad_fn", "requires_grad")
     __array_ufunc__ = array_ufunc  # np.exp(t), ndarray * t: see numpy_api.py
     __array_function__ = array_function
     __array_priority__ = 1000
@@ -114,6 +114,7 @@ class Tensor(InPlace, Variable):
         t._output_nr = output_nr
         t._vc = None
         t._hooks = None
+        t._base = None
         return t
 
     # --- what the engine asks of a value (see variable.py) ----------------------------
