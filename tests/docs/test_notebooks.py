@@ -6,7 +6,7 @@ engine that changes a number cannot leave an old number on the page.
 Select one notebook by its number: ``pytest tests/docs/test_notebooks.py -k 03``. Re-execute
 notebooks from a clean kernel and save them with their outputs (all, or some by number):
 
-    .venv/bin/python -m tests.test_notebooks 03 05
+    .venv/bin/python -m tests.docs.test_notebooks 03 05
 """
 
 from __future__ import annotations
