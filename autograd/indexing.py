@@ -122,7 +122,10 @@ def _dims_taken(item: Any) -> int:
 
 
 def _expand_ellipsis(items: tuple[Any, ...], ndim: int) -> list[Any]:
+    """The index with its ellipsis, or the dims it leaves out at the end, as whole slices."""
     taken = sum(_dims_taken(i) for i in items if i is not Ellipsis)
+    if not any(i is Ellipsis for i in items):
+        items = (*items, Ellipsis)
     expanded: list[Any] = []
     for item in items:
         expanded.extend([slice(None)] * (ndim - taken) if item is Ellipsis else [item])

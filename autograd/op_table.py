@@ -379,7 +379,7 @@ def np_gather(a, dim, index):
 
 def np_scatter(a, src, dim, index, reduce=None, include_self=True):
     """scatter, and scatter_reduce's reductions, by a loop over the values sent."""
-    out = a.copy()
+    out = a.astype(np.result_type(a, src))  # a float64 src (finite differences) is not rounded to a's dtype
     where = np_along(index, dim % a.ndim)
     if reduce is None:
         out[where] = src[tuple(slice(n) for n in index.shape)]
@@ -394,26 +394,26 @@ def np_scatter(a, src, dim, index, reduce=None, include_self=True):
 
 
 def np_index_add(a, source, dim, index, alpha=1.0):
-    out = a.copy()
+    out = a.astype(np.result_type(a, source))
     np.add.at(out, (slice(None),) * dim + (index,), alpha * source)
     return out
 
 
 def np_index_fill(a, value, dim, index):
-    out = a.copy()
+    out = a.astype(np.result_type(a, value))
     out[(slice(None),) * dim + (index,)] = value
     return out
 
 
 def np_masked_scatter(a, source, mask):
-    out = a.copy()
+    out = a.astype(np.result_type(a, source))
     out[mask] = source.reshape(-1)[: int(mask.sum())]
     return out
 
 
 def np_diag_embed(a, offset, dim1, dim2):
     n = a.shape[-1] + abs(offset)
-    out = np.zeros(a.shape[:-1] + (n, n))
+    out = np.zeros(a.shape[:-1] + (n, n), dtype=a.dtype)
     for i in range(a.shape[-1]):
         out[..., i - min(offset, 0), i + max(offset, 0)] = a[..., i]
     return np.moveaxis(out, (-2, -1), (dim1, dim2))
@@ -819,7 +819,8 @@ CASES = [
     case("scatter", lambda a, src, dim, index: ag.scatter(a, dim, index, src), np_scatter,
          shapes=smaller_second(ND), kwargs=lambda s, src_shape: taken_along(s, src_shape)),
     case("scatter_value", lambda a, dim, index: a.scatter(dim, ag.tensor(index), value=-0.5),
-         lambda a, dim, index: np_scatter(a, np.full(index.shape, -0.5), dim, index), shapes=ND, kwargs=taken_along),
+         lambda a, dim, index: np_scatter(a, np.full(index.shape, -0.5, a.dtype), dim, index), shapes=ND,
+         kwargs=taken_along),
     case("scatter_add", lambda a, src, dim, index: a.scatter_add(dim, ag.tensor(index), src),
          lambda a, src, dim, index: np_scatter(a, src, dim, index, "sum"), shapes=smaller_second(ND),
          kwargs=lambda s, src_shape: taken_along(s, src_shape)),

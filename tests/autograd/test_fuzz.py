@@ -476,6 +476,36 @@ def ref_index(index: Any, shape: tuple[int, ...]) -> Any:
     return items if type(index) is tuple else items[0]
 
 
+def torch_steps(index: Any, ndim: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A checked index (``ref_index``) as torch applies it: its ints first, as selects with every
+    other dim whole, then the rest as NumPy reads it (``x[first][rest]``; ``first`` ends in an
+    ellipsis, so that ``x[first]`` is a view even when it selects a single element)."""
+    items = index if type(index) is tuple else (index,)
+    if sum(i is Ellipsis for i in items) > 1:
+        raise IndexError("two ellipses")
+
+    def is_int(i: Any) -> bool:
+        if isinstance(i, np.ndarray):
+            return i.ndim == 0 and i.dtype.kind in "iu"
+        return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
+
+    def taken(i: Any) -> int:
+        if i is None or i is Ellipsis or isinstance(i, (bool, np.bool_)):
+            return 0
+        a = np.asarray(i) if isinstance(i, list) else i
+        return a.ndim if isinstance(a, np.ndarray) and a.dtype == bool else 1
+
+    free = ndim - sum(taken(i) for i in items)
+    expanded = [s for i in items for s in ([slice(None)] * free if i is Ellipsis else [i])]
+    first = tuple(s for i in expanded for s in ([int(i)] if is_int(i) else [slice(None)] * taken(i)))
+    return (*first, Ellipsis), tuple(i for i in expanded if not is_int(i))
+
+
+def ref_getitem(x: np.ndarray, index: Any) -> np.ndarray:
+    first, rest = torch_steps(ref_index(index, x.shape), x.ndim)
+    return x[first][rest]
+
+
 # --- torch's dtype rule, as the reference of every op that mixes dtypes -----------------------------
 
 CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating
@@ -1078,7 +1108,7 @@ class EngineFuzzer(RuleBasedStateMachine):
     def getitem(self, data: st.DataObject) -> None:
         a = self.any_slot(data)
         index = data.draw(indices(a.tensor.shape), label="index")
-        self.apply("getitem", [a], lambda t: t[index], lambda x, p: x[ref_index(index, x.shape)], [index])
+        self.apply("getitem", [a], lambda t: t[index], lambda x, p: ref_getitem(x, index), [index])
 
     @rule(data=st.data(), op=st.sampled_from(["split", "sections", "chunk", "unbind"]), dim=st.integers(-3, 2),
           size=st.integers(-1, 3), sections=st.lists(st.integers(-1, 3), max_size=3))
@@ -1124,7 +1154,8 @@ class EngineFuzzer(RuleBasedStateMachine):
             elif op == "copy_":
                 out[...] = v
             elif op == "setitem":
-                out[ref_index(index, out.shape)] = v
+                first, rest = torch_steps(ref_index(index, out.shape), out.ndim)
+                out[first][rest] = v
             else:
                 out.fill(0 if op == "zero_" else v)
             return out

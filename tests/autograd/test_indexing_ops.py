@@ -60,6 +60,15 @@ def test_an_int_index_is_applied_first_as_in_torch(index, shape):
     np.testing.assert_array_equal(out.numpy(), two_steps(CUBE, index))
 
 
+def test_dims_left_out_at_the_end_stay_in_place():
+    x = ag.zeros(2, 3, 4, 5)
+    assert x[0, :, [0, 1]].shape == (3, 2, 5)  # NumPy: (2, 3, 5)
+    assert x[:, 0, :, [1]].shape == (2, 4, 1)
+    assert x[1, None, [0, 2]].shape == (1, 2, 4, 5)  # NumPy: (2, 1, 4, 5)
+    y = ag.zeros(2, 1, 2)
+    y[-2, None, np.zeros(0, dtype=np.int64)] = ag.ones(0, 1)  # selects nothing: torch's (1, 0, 2) takes it
+
+
 def test_numpy_order_is_kept_where_torch_agrees():
     # no int, or no index array: nothing to move, and the fast path says so
     for index in [(slice(None), [0, 1]), (0, slice(1, 3)), ([0, 1], [1, 2]), (np.array([True, False, True]),)]:
@@ -377,6 +386,7 @@ def test_ops_against_torch(name):
 INDEX_CASES = [index for index, _ in ORDER_CASES] + [
     (slice(None), [0, 2], slice(1, 3)), (1, slice(None), [[0, 1], [2, 3]]), ([0, 2], [1, 3], 4),
     (2, [True, False, True, False], slice(None)), (slice(None), 1, [4, 0], None), (-1, slice(None, None, 2), [0]),
+    (0, [1, 2]), (1, None, [0, 3]), (-1, Ellipsis, np.array([False, True, True, False, False])),
 ]
 
 
