@@ -22,7 +22,6 @@ from .creation import (
     from_numpy,
     full,
     full_like,
-    generator,
     get_default_dtype,
     get_rng_state,
     initial_seed,
@@ -48,6 +47,7 @@ from .creation import (
     zeros_like,
 )
 from .device import DeviceError, cuda, device, get_default_device, set_default_device
+from .random_state import generator
 from .engine import backward, grad
 from .function import Context, Function, Op
 from .functional_forms import function_form

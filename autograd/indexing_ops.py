@@ -19,7 +19,7 @@ from .aliases import numpy_names
 from .dtypes import _describe
 from .ops.scan import along
 from .shapes import normalize_dim
-from .variable import Variable, data_of
+from .variable import Variable, data_of, new_tensor
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
@@ -270,10 +270,7 @@ def argwhere(input: Any) -> Any:  # noqa: A002
 
 
 def _tensor(x: Any) -> Any:
-    if isinstance(x, Variable):
-        return x
-    from .tensor import Tensor  # this module is bound into Tensor, so it is imported first
-    return Tensor(x)
+    return x if isinstance(x, Variable) else new_tensor(x)
 
 
 def _indices(index: Any, op: str) -> np.ndarray:

@@ -16,6 +16,7 @@ from . import indexing_ops, ops
 from .dtypes import _describe, _foreign_error, _is_real, _operand
 from .grad_mode import _state, no_grad
 from .indexing import _index, in_numpy_order, torch_order
+from .random_state import _rng
 from .variable import Variable, data_of
 
 
@@ -344,8 +345,6 @@ class InPlace:
                                  floats_only=False)
 
     def _fill_random(self, op: str, draw: Any, generator: Any, floats_only: bool = True) -> Any:
-        from .creation import _rng  # creation.py makes tensors, so it imports this module's user
-
         if floats_only and self.dtype.kind != "f":
             raise TypeError(f"{op} fills floating-point tensors, this one has dtype {self.dtype}")
         values = np.asarray(draw(_rng(generator, op)), dtype=self.dtype)

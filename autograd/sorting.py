@@ -17,6 +17,7 @@ from . import ops
 from .aliases import numpy_names
 from .indexing_ops import _tensor
 from .ops.scan import along
+from .results import ValuesIndices
 from .shapes import normalize_dim
 
 
@@ -108,8 +109,6 @@ def _window(order: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
 
 def _pick(x: Any, axis: int, indices: np.ndarray, keepdim: bool) -> Any:
     """The values of ``x`` at ``indices`` along ``axis``, and the indices: ``(values, indices)``."""
-    from .tensor import ValuesIndices  # tensor.py binds this module's functions, so it comes first
-
     if x.ndim == 0:
         values = ops.Clone.apply(x)
     else:

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from .shapes import broadcast_error
-from .tensor import Tensor
+from .variable import Variable, wrap_array
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 
 class Histogram(NamedTuple):
@@ -20,7 +23,7 @@ class Histogram(NamedTuple):
 
 
 def _values(x: Any, op: str, name: str) -> np.ndarray:
-    if not isinstance(x, Tensor):
+    if not isinstance(x, Variable):
         raise TypeError(f"{op}: {name} must be a tensor, got {type(x).__name__}")
     return np.asarray(x.detach())
 
@@ -38,7 +41,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
             equal_nan: bool = False) -> Tensor:
     """Elementwise ``|input - other| <= atol + rtol * |other|`` (a bool tensor)."""
     a, b = _close_pair(input, other, "isclose")
-    return Tensor._wrap(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return wrap_array(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
@@ -76,7 +79,7 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     if low == high:  # one value (or none): a range around it, as torch
         low, high = low - 1, high + 1
     counts, _ = np.histogram(values, bins=bins, range=(low, high))
-    return Tensor._wrap(counts.astype(values.dtype))
+    return wrap_array(counts.astype(values.dtype))
 
 
 def histogram(input: Tensor, bins: int | Tensor, *, range: tuple[float, float] | None = None,  # noqa: A002
@@ -87,7 +90,7 @@ def histogram(input: Tensor, bins: int | Tensor, *, range: tuple[float, float] |
     histogram integrates to 1."""
     values = _floating_values(input, "histogram")
     binning: int | np.ndarray  # what np.histogram takes: a count, or the edges
-    if isinstance(bins, Tensor):
+    if isinstance(bins, Variable):
         binning = _floating_values(bins, "histogram")
         if binning.ndim != 1 or binning.size < 2 or np.any(np.diff(binning) < 0):
             raise ValueError(f"histogram: bin edges must be an increasing 1-d tensor of 2 or more, got {binning}")
@@ -101,4 +104,4 @@ def histogram(input: Tensor, bins: int | Tensor, *, range: tuple[float, float] |
         if weights.shape != values.shape:
             raise ValueError(f"histogram: weight has shape {weights.shape}, input {values.shape}; they must match")
     hist, edges = np.histogram(values, bins=binning, range=range, weights=weights, density=density)
-    return Histogram(Tensor._wrap(hist.astype(values.dtype)), Tensor._wrap(edges.astype(values.dtype)))
+    return Histogram(wrap_array(hist.astype(values.dtype)), wrap_array(edges.astype(values.dtype)))

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import engine, indexing_ops, layout, ops, products, shapes, sorting
+from . import engine, indexing_ops, layout, ops, products, shapes, sorting, summaries
 from .aliases import numpy_names
 from .device import CPU, check_device, split_to_args
 from .dtypes import (
@@ -43,23 +43,10 @@ from .ops.math import (
 )
 from .ops.scan import along, median_index, running_extreme_index
 from .shapes import _SIZE, Size, _shape_arg, normalize_dim, normalize_dims, numel
-from .variable import Variable, data_of
+from .results import MinMax, ValuesIndices
+from .variable import _TENSOR, Variable, data_of
 
 _new = object.__new__
-
-
-class ValuesIndices(NamedTuple):
-    """What ``max``/``min`` along a dim return, as torch does: values and their indices."""
-
-    values: Tensor
-    indices: Tensor
-
-
-class MinMax(NamedTuple):
-    """What ``aminmax`` returns, as torch does: the smallest and the largest values."""
-
-    min: Tensor
-    max: Tensor
 
 
 class RemovableHandle:
@@ -1364,15 +1351,11 @@ class Tensor(InPlace, Variable):
 
     def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
         """Elementwise ``|self - other| <= atol + rtol * |other|`` (see ``autograd.isclose``)."""
-        from .summaries import isclose
-
-        return isclose(self, other, rtol, atol, equal_nan)
+        return summaries.isclose(self, other, rtol, atol, equal_nan)
 
     def allclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
         """Whether ``isclose`` holds everywhere (see ``autograd.allclose``)."""
-        from .summaries import allclose
-
-        return allclose(self, other, rtol, atol, equal_nan)
+        return summaries.allclose(self, other, rtol, atol, equal_nan)
 
     # Bits, on bool and integer tensors only; and logic, on any: results outside the graph.
     def bitwise_and(self, other: Any) -> Tensor:
@@ -1481,6 +1464,9 @@ class Tensor(InPlace, Variable):
         out = ops.GetItem.apply(self, index)
         order = torch_order(index, self.shape)
         return out if order is None else ops.Permute.apply(out, order[0])
+
+
+_TENSOR.append(Tensor)  # for the modules Tensor is assembled from: see variable.new_tensor
 
 
 def _root(x: Tensor, n: float) -> Tensor:

@@ -77,3 +77,19 @@ class Variable:
 def data_of(x: Any) -> Any:
     """The raw value inside a Variable, anything else as it is."""
     return x._data if isinstance(x, Variable) else x
+
+
+# The Tensor class, handed over by tensor.py once it is defined: the modules the class is
+# assembled from (indexing_ops, summaries, generator, ...) make tensors from data through
+# these two functions, since tensor.py imports them and they cannot import it.
+_TENSOR: list[Any] = []
+
+
+def new_tensor(data: Any) -> Any:
+    """A Tensor made from ``data`` (copied, float32 for Python floats), as ``Tensor(data)``."""
+    return _TENSOR[0](data)
+
+
+def wrap_array(array: Any) -> Any:
+    """A Tensor around ``array`` itself, outside the graph."""
+    return _TENSOR[0]._wrap(array)
