@@ -8,7 +8,7 @@ check in backward; a change that would leave a recorded view or base silently wr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -18,6 +18,11 @@ from .grad_mode import _state, no_grad
 from .indexing import _index, in_numpy_order, torch_order
 from .random_state import _rng
 from .variable import Variable, data_of
+
+if TYPE_CHECKING:
+    from .function import Context
+    from .shapes import Size
+    from .tensor import Tensor
 
 
 def _in_place(method: str) -> Any:
@@ -36,6 +41,23 @@ class InPlace:
 
     __slots__ = ()
     _data: Any
+    if TYPE_CHECKING:
+        # What these methods use of Tensor (which derives from this class and Variable), declared
+        # for the checker only: the slots and the definitions are Tensor's.
+        grad_fn: Context | None
+        requires_grad: bool
+        _output_nr: int
+        _vc: list[int] | None
+        _base: Tensor | None
+
+        @property
+        def shape(self) -> Size: ...
+
+        @property
+        def dtype(self) -> np.dtype: ...
+
+        @staticmethod
+        def _wrap(data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Tensor: ...
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _index(index, self.shape)
@@ -93,7 +115,7 @@ class InPlace:
         if self._vc is not None:
             self._vc[0] += 1
 
-    def _become(self, result: Any, op: str) -> Any:
+    def _become(self, result: Tensor, op: str) -> Tensor:
         """Make this tensor ``result``: its values written in place, its history taken over."""
         if result.shape != self.shape:
             raise ValueError(f"{op}: the result has shape {result.shape} and cannot be written in place into a "
@@ -106,8 +128,10 @@ class InPlace:
             ref = old.forget_retained(self._output_nr)
             if result.grad_fn is not None:
                 result.grad_fn.retain(result._output_nr, ref)
-        self.grad_fn, self._output_nr, self.requires_grad = result.grad_fn, result._output_nr, result.requires_grad
-        return self
+        # The checker refuses assignments to attributes outside this class's (empty) slots; they are Tensor's.
+        t = cast("Tensor", self)
+        t.grad_fn, t._output_nr, t.requires_grad = result.grad_fn, result._output_nr, result.requires_grad
+        return t
 
     def _snapshot(self) -> Any:
         """This tensor's values and history, in memory of their own: what a recorded in-place op

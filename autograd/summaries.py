@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .shapes import broadcast_error
-from .variable import Variable, wrap_array
+from .variable import Variable, data_of, wrap_array
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -25,7 +25,7 @@ class Histogram(NamedTuple):
 def _values(x: Any, op: str, name: str) -> np.ndarray:
     if not isinstance(x, Variable):
         raise TypeError(f"{op}: {name} must be a tensor, got {type(x).__name__}")
-    return np.asarray(x.detach())
+    return np.asarray(data_of(x))
 
 
 def _close_pair(input: Any, other: Any, op: str) -> tuple[np.ndarray, np.ndarray]:  # noqa: A002

@@ -13,6 +13,7 @@ import numpy as np
 from . import engine, indexing_ops, layout, ops, products, shapes, sorting, summaries
 from .aliases import numpy_names
 from .device import CPU, check_device, split_to_args
+from .device import device as Device
 from .dtypes import (
     _floating,
     _foreign_error,
@@ -48,6 +49,12 @@ from .variable import _TENSOR, Variable, data_of
 
 _new = object.__new__
 
+# Tensor has methods named int, float and bool (as torch's), which shadow the builtins in the
+# class body, so its annotations name the builtins through these.
+_int = int
+_float = float
+_bool = bool
+
 
 class RemovableHandle:
     """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
@@ -77,7 +84,7 @@ class Tensor(InPlace, Variable):
     __array_priority__ = 1000
     __hash__ = object.__hash__  # comparisons return tensors, so hash by identity as torch does
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+    def __init__(self, data: Any, requires_grad: _bool = False, dtype: Any = None) -> None:
         self._data = as_array(data._data if isinstance(data, Tensor) else data, dtype)
         self._grad: Tensor | None = None
         self.grad_fn: Context | None = None
@@ -90,7 +97,7 @@ class Tensor(InPlace, Variable):
             self.requires_grad_(True)
 
     @staticmethod
-    def _wrap(data: Any, grad_fn: Context | None = None, output_nr: int = 0) -> Tensor:
+    def _wrap(data: Any, grad_fn: Context | None = None, output_nr: _int = 0) -> Tensor:
         # The internal constructor: no copy, no checks. Results of ops on a subclass
         # (Parameter) are plain tensors. A staticmethod: it is called for every op.
         t = _new(Tensor)
@@ -106,11 +113,11 @@ class Tensor(InPlace, Variable):
 
     # --- what the engine asks of a value (see variable.py) ----------------------------
     @staticmethod
-    def _zeros(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    def _zeros(shape: tuple[_int, ...], dtype: Any) -> np.ndarray:
         return np.zeros(shape, dtype=dtype)
 
     @staticmethod
-    def _sum_to(g: Any, shape: tuple[int, ...], op: str) -> Any:
+    def _sum_to(g: Any, shape: tuple[_int, ...], op: str) -> Any:
         try:
             return ops.SumToShape.apply(g, shape)
         except ValueError:
@@ -118,7 +125,7 @@ class Tensor(InPlace, Variable):
                 f"{op}.backward returned a gradient of shape {np.shape(data_of(g))} for an input of shape {shape}"
             ) from None
 
-    def _accumulate_grad(self, g: Any, create_graph: bool, owned: bool = False) -> None:
+    def _accumulate_grad(self, g: Any, create_graph: _bool, owned: _bool = False) -> None:
         # The slot, not the checking ``grad`` setter: g has this tensor's shape and dtype.
         grad = self._grad
         if create_graph:
@@ -141,7 +148,7 @@ class Tensor(InPlace, Variable):
         else:
             grad._data += raw
 
-    def _seed_grad(self, gradient: Any, create_graph: bool) -> Any:
+    def _seed_grad(self, gradient: Any, create_graph: _bool) -> Any:
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError(
@@ -178,7 +185,7 @@ class Tensor(InPlace, Variable):
         return _SIZE(Size, self._data.shape)
 
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> _int:
         return self._data.ndim
 
     @property
@@ -186,7 +193,7 @@ class Tensor(InPlace, Variable):
         return self._data.dtype
 
     @property
-    def is_leaf(self) -> bool:
+    def is_leaf(self) -> _bool:
         return self.grad_fn is None
 
     @property
@@ -222,15 +229,15 @@ class Tensor(InPlace, Variable):
         return self.transpose(-2, -1)
 
     @numpy_names
-    def size(self, dim: int | None = None) -> Any:
+    def size(self, dim: _int | None = None) -> Any:
         if dim is None:
             return self.shape
         return self._data.shape[normalize_dim(dim, self.ndim, "size")]
 
-    def numel(self) -> int:
+    def numel(self) -> _int:
         return int(self._data.size)
 
-    def dim(self) -> int:
+    def dim(self) -> _int:
         return self._data.ndim
 
     def item(self) -> Any:
@@ -240,7 +247,7 @@ class Tensor(InPlace, Variable):
             )
         return self._data.item()
 
-    def numpy(self, force: bool = False) -> np.ndarray:
+    def numpy(self, force: _bool = False) -> np.ndarray:
         if self.requires_grad and not force:
             raise RuntimeError("numpy() on a tensor that requires grad: call .detach().numpy() to leave the graph")
         return self._data
@@ -253,7 +260,7 @@ class Tensor(InPlace, Variable):
             return self._data.astype(dtype, copy=bool(copy))
         return self._data.copy() if copy else self._data
 
-    def __len__(self) -> int:
+    def __len__(self) -> _int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
@@ -263,18 +270,18 @@ class Tensor(InPlace, Variable):
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> _bool:
         if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()")
         return bool(self._data)
 
-    def __float__(self) -> float:
+    def __float__(self) -> _float:
         return float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> _int:
         return int(self.item())
 
-    def __index__(self) -> int:
+    def __index__(self) -> _int:
         if self.dtype.kind not in "iu":
             raise TypeError(f"only integer tensors can be used as an index, got dtype {self.dtype}")
         return int(self.item())
@@ -304,7 +311,7 @@ class Tensor(InPlace, Variable):
             line = (len("tensor(") if wraps else line + 2) + len(suffix)
         return text + ")"
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: _bool = True) -> Tensor:
         if self.grad_fn is not None:
             if not requires_grad:
                 raise RuntimeError(
@@ -345,7 +352,7 @@ class Tensor(InPlace, Variable):
         return self.to(dtype)
 
     @property
-    def device(self) -> str:
+    def device(self) -> Device:
         return CPU
 
     def cpu(self) -> Tensor:
@@ -383,7 +390,7 @@ class Tensor(InPlace, Variable):
         return self.to(np.int8)
 
     # --- autograd --------------------------------------------------------------------
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+    def backward(self, gradient: Any = None, retain_graph: _bool | None = None, create_graph: _bool = False,
                  inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad (or
         of ``inputs`` only)."""
@@ -409,7 +416,7 @@ class Tensor(InPlace, Variable):
             self.grad_fn.retain(self._output_nr, weakref.ref(self))
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> _bool:
         node = self.grad_fn
         if node is None:
             return False
@@ -520,7 +527,7 @@ class Tensor(InPlace, Variable):
     def square(self) -> Tensor:
         return self * self
 
-    def norm(self, p: float = 2.0, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def norm(self, p: _float = 2.0, dim: Any = None, keepdim: _bool = False) -> Tensor:
         """The p-norm over ``dim`` (all elements by default): (sum |x|^p)^(1/p), or max |x| for p = inf."""
         _require_floating(self, "norm")
         if isinstance(p, str):
@@ -536,16 +543,16 @@ class Tensor(InPlace, Variable):
         return _root((self * self if p == 2 else self.abs() ** p).sum(dim, keepdim), p)
 
     @numpy_names
-    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def amax(self, dim: Any = None, keepdim: _bool = False) -> Tensor:
         """The largest values over one dim or several; ties share the gradient evenly."""
         return self._extreme(dim, keepdim, "amax", 1.0)
 
     @numpy_names
-    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def amin(self, dim: Any = None, keepdim: _bool = False) -> Tensor:
         """The smallest values over one dim or several; ties share the gradient evenly."""
         return self._extreme(dim, keepdim, "amin", -1.0)
 
-    def _extreme(self, dim: Any, keepdim: bool, op: str, sign: float) -> Tensor:
+    def _extreme(self, dim: Any, keepdim: _bool, op: str, sign: _float) -> Tensor:
         axes = normalize_dims(dim, self.ndim, op)
         self._check_nonempty(axes, op)
         pick = np.max if sign > 0 else np.min
@@ -555,7 +562,7 @@ class Tensor(InPlace, Variable):
         tied = (self._data == pick(self._data, axis=axes, keepdims=True)) | np.isnan(self._data)
         return self._tie_average(tied, axes, keepdim)
 
-    def _tie_average(self, tied: np.ndarray, axes: tuple[int, ...] | None, keepdim: bool) -> Tensor:
+    def _tie_average(self, tied: np.ndarray, axes: tuple[_int, ...] | None, keepdim: _bool) -> Tensor:
         """The mean of the elements marked ``tied`` in each slice over ``axes`` (all equal: an extreme
         or a median), as a weighted sum with constant weights, 1/k on each of a slice's k tied
         elements and 0 elsewhere. Its gradient splits evenly among the ties (torch's rule for
@@ -586,11 +593,11 @@ class Tensor(InPlace, Variable):
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     @numpy_names
-    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def any(self, dim: Any = None, keepdim: _bool = False) -> Tensor:
         return Tensor._wrap(np.any(self._data, axis=normalize_dims(dim, self.ndim, "any"), keepdims=keepdim))
 
     @numpy_names
-    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def all(self, dim: Any = None, keepdim: _bool = False) -> Tensor:
         return Tensor._wrap(np.all(self._data, axis=normalize_dims(dim, self.ndim, "all"), keepdims=keepdim))
 
     # --- elementwise math -------------------------------------------------------------
@@ -642,7 +649,7 @@ class Tensor(InPlace, Variable):
     # --- reductions --------------------------------------------------------------------
     # ``axis=`` and ``keepdims=`` are accepted for ``dim=`` and ``keepdim=`` (numpy_names), as in torch.
     @numpy_names
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def sum(self, dim: Any = None, keepdim: _bool = False, *, dtype: Any = None) -> Tensor:
         """The sum over ``dim`` (every element by default); bool and integer tensors sum as int64."""
         x = self._accumulable(dtype)
         out = ops.Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
@@ -656,7 +663,7 @@ class Tensor(InPlace, Variable):
         return self if self._data.dtype.kind == "f" else self.to(np.int64)
 
     @numpy_names
-    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def mean(self, dim: Any = None, keepdim: _bool = False, *, dtype: Any = None) -> Tensor:
         """The mean over ``dim`` (every element by default), of a floating tensor or in ``dtype``."""
         x = self if dtype is None else self.to(dtype)
         _require_floating(x, "mean")
@@ -665,7 +672,7 @@ class Tensor(InPlace, Variable):
 
     @numpy_names
     def var(
-        self, dim: Any = None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
+        self, dim: Any = None, *, correction: _int = 1, keepdim: _bool = False, unbiased: _bool | None = None
     ) -> Tensor:
         _require_floating(self, "var")
         if unbiased is not None:
@@ -677,16 +684,16 @@ class Tensor(InPlace, Variable):
 
     @numpy_names
     def std(
-        self, dim: Any = None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
+        self, dim: Any = None, *, correction: _int = 1, keepdim: _bool = False, unbiased: _bool | None = None
     ) -> Tensor:
         _require_floating(self, "std")
         return _root(self.var(dim, correction=correction, keepdim=keepdim, unbiased=unbiased), 2)
 
-    def _count(self, dim: Any, op: str) -> int:
+    def _count(self, dim: Any, op: str) -> _int:
         axes = normalize_dims(dim, self.ndim, op)
         return self._data.size if axes is None else numel(tuple(self._data.shape[a] for a in axes))
 
-    def _check_nonempty(self, axes: tuple[int, ...] | None, op: str) -> None:
+    def _check_nonempty(self, axes: tuple[_int, ...] | None, op: str) -> None:
         """An extreme needs an element in each slice it reduces: refuse a reduced dim of size 0
         (or, reducing everything, an empty tensor); other empty dims give empty results, as in torch."""
         if axes is None or self.ndim == 0:
@@ -698,7 +705,7 @@ class Tensor(InPlace, Variable):
                 raise ValueError(f"{op}(): dim {a} of shape {self.shape} has size 0, so it has no {op} to take")
 
     @numpy_names
-    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def prod(self, dim: _int | None = None, keepdim: _bool = False, *, dtype: Any = None) -> Tensor:
         """The product over ``dim`` (every element by default); bool and integer tensors multiply as int64."""
         x = self._accumulable(dtype)
         axis = None if dim is None else normalize_dim(dim, x.ndim, "prod")
@@ -706,16 +713,16 @@ class Tensor(InPlace, Variable):
         return out if dtype is None else out.to(dtype)
 
     @numpy_names
-    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
+    def max(self, dim: _int | None = None, keepdim: _bool = False) -> Any:
         """The largest element, or with ``dim`` the (values, indices) along it."""
         return self._select(ops.Max, dim, keepdim, "max")
 
     @numpy_names
-    def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
+    def min(self, dim: _int | None = None, keepdim: _bool = False) -> Any:
         """The smallest element, or with ``dim`` the (values, indices) along it."""
         return self._select(ops.Min, dim, keepdim, "min")
 
-    def _select(self, fn: type[ops.Max], dim: int | None, keepdim: bool, op: str) -> Any:
+    def _select(self, fn: type[ops.Max], dim: _int | None, keepdim: _bool, op: str) -> Any:
         if isinstance(dim, Tensor):
             raise TypeError(f"{op}(tensor) compares elementwise in torch; use maximum()/minimum() here")
         if dim is None:
@@ -728,16 +735,16 @@ class Tensor(InPlace, Variable):
         return ValuesIndices(*fn.apply(self, axis, keepdim))
 
     @numpy_names
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmax(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """The index of the largest element (of the flattened tensor, or along ``dim``): the first, among ties."""
         return self._arg(np.argmax, dim, keepdim, "argmax")
 
     @numpy_names
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmin(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """The index of the smallest element (of the flattened tensor, or along ``dim``): the first, among ties."""
         return self._arg(np.argmin, dim, keepdim, "argmin")
 
-    def _arg(self, pick: Any, dim: int | None, keepdim: bool, op: str) -> Tensor:
+    def _arg(self, pick: Any, dim: _int | None, keepdim: _bool, op: str) -> Tensor:
         if dim is None:
             self._check_nonempty(None, op)
             flat = np.asarray(pick(self._data), dtype=np.int64)  # an index into the flattened tensor
@@ -747,15 +754,15 @@ class Tensor(InPlace, Variable):
         return Tensor._wrap(pick(self._data, axis=axis, keepdims=keepdim).astype(np.int64))
 
     @numpy_names
-    def logsumexp(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def logsumexp(self, dim: Any = None, keepdim: _bool = False) -> Tensor:
         return ops.LogSumExp.apply(_floating(self), normalize_dims(dim, self.ndim, "logsumexp"), keepdim)
 
     @numpy_names
-    def softmax(self, dim: int) -> Tensor:
+    def softmax(self, dim: _int) -> Tensor:
         return ops.Softmax.apply(_floating(self), normalize_dim(dim, self.ndim, "softmax"))
 
     @numpy_names
-    def log_softmax(self, dim: int) -> Tensor:
+    def log_softmax(self, dim: _int) -> Tensor:
         return ops.LogSoftmax.apply(_floating(self), normalize_dim(dim, self.ndim, "log_softmax"))
 
     # --- shape -------------------------------------------------------------------------
@@ -771,7 +778,7 @@ class Tensor(InPlace, Variable):
             raise ValueError(f"reshape: cannot view a tensor of shape {self.shape} ({size} elements) as shape {shape}")
         return ops.Reshape.apply(self, shape)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         s = normalize_dim(start_dim, self.ndim, "flatten")
@@ -789,7 +796,7 @@ class Tensor(InPlace, Variable):
         return self.reshape(tuple(n for i, n in enumerate(self._data.shape) if not (i in axes and n == 1)))
 
     @numpy_names
-    def unsqueeze(self, dim: int) -> Tensor:
+    def unsqueeze(self, dim: _int) -> Tensor:
         axis = normalize_dim(dim, self.ndim + 1, "unsqueeze")
         shape = self._data.shape
         return self.reshape(shape[:axis] + (1,) + shape[axis:])
@@ -803,7 +810,7 @@ class Tensor(InPlace, Variable):
             return self
         return ops.Permute.apply(self, axes)
 
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
+    def transpose(self, dim0: _int, dim1: _int) -> Tensor:
         a = normalize_dim(dim0, self.ndim, "transpose")
         b = normalize_dim(dim1, self.ndim, "transpose")
         if a == b:
@@ -813,7 +820,7 @@ class Tensor(InPlace, Variable):
         # Already a valid permutation: no need for permute's checks (mT is hot in backward).
         return ops.Permute.apply(self, tuple(axes))
 
-    def movedim(self, source: int, destination: int) -> Tensor:
+    def movedim(self, source: _int, destination: _int) -> Tensor:
         src = normalize_dim(source, self.ndim, "movedim")
         dst = normalize_dim(destination, self.ndim, "movedim")
         if self.ndim == 0:
@@ -842,7 +849,7 @@ class Tensor(InPlace, Variable):
     def expand_as(self, other: Tensor) -> Tensor:
         return self.expand(*other.shape)
 
-    def sum_to_shape(self, shape: Sequence[int]) -> Tensor:
+    def sum_to_shape(self, shape: Sequence[_int]) -> Tensor:
         """Sum over the dims that broadcasting added or stretched, to get ``shape`` back."""
         if not isinstance(shape, (tuple, list)) or not all(isinstance(n, (int, np.integer)) for n in shape):
             raise TypeError(f"sum_to_shape: shape must be a tuple of ints, got {type(shape).__name__} {shape!r}")
@@ -851,7 +858,7 @@ class Tensor(InPlace, Variable):
             raise ValueError(f"sum_to_shape: shape {shape} has a negative size")
         return self if shape == self._data.shape else ops.SumToShape.apply(self, shape)
 
-    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    def split(self, split_size_or_sections: _int | Sequence[_int], dim: _int = 0) -> tuple[Tensor, ...]:
         if self.ndim == 0:
             raise ValueError("split() of a 0-d tensor: there is no dim to split along")
         axis = normalize_dim(dim, self.ndim, "split")
@@ -875,14 +882,14 @@ class Tensor(InPlace, Variable):
         return tuple(self[lead + (slice(bounds[i], bounds[i + 1]),)] for i in range(len(sizes)))
 
     @numpy_names
-    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+    def unbind(self, dim: _int = 0) -> tuple[Tensor, ...]:
         """The slices along ``dim`` (which disappears), e.g. the time steps of a sequence."""
         if self.ndim == 0:
             raise ValueError("unbind() of a 0-d tensor: there is no dim to split along")
         return ops.Unbind.apply(self, normalize_dim(dim, self.ndim, "unbind"))
 
     @numpy_names
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    def chunk(self, chunks: _int, dim: _int = 0) -> tuple[Tensor, ...]:
         if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool):
             raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__} {chunks!r}")
         if chunks <= 0:
@@ -901,11 +908,11 @@ class Tensor(InPlace, Variable):
             return format(self._data.item(), spec)
         return object.__format__(self, spec)  # a non-empty spec: TypeError, as in torch
 
-    def nelement(self) -> int:
+    def nelement(self) -> _int:
         """The number of elements (``numel``)."""
         return int(self._data.size)
 
-    def element_size(self) -> int:
+    def element_size(self) -> _int:
         """The bytes one element takes."""
         return self._data.itemsize
 
@@ -936,7 +943,7 @@ class Tensor(InPlace, Variable):
         """``reshape(other.shape)``."""
         return self.reshape(_like_shape(other, "reshape_as"))
 
-    def is_contiguous(self) -> bool:
+    def is_contiguous(self) -> _bool:
         """Whether the elements lie in memory in row-major order without gaps (NumPy's C order)."""
         return bool(self._data.flags.c_contiguous)
 
@@ -953,34 +960,34 @@ class Tensor(InPlace, Variable):
         return ops.Reshape.apply(flat, self._data.shape)
 
     # new_*: a new tensor of this one's dtype (unless given ``dtype``), outside the graph.
-    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: _bool = False) -> Tensor:
         """Zeros of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
         return self._new(size, 0, dtype, device, requires_grad, "new_zeros")
 
-    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: _bool = False) -> Tensor:
         """Ones of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
         return self._new(size, 1, dtype, device, requires_grad, "new_ones")
 
-    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: _bool = False) -> Tensor:
         """An uninitialised tensor of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
         return self._new(size, None, dtype, device, requires_grad, "new_empty")
 
-    def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False) -> Tensor:
+    def new_full(self, size: Sequence[_int], fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: _bool = False) -> Tensor:
         """``fill_value`` in every element of shape ``size`` (a sequence, as in torch), in this tensor's
         dtype unless ``dtype`` is given."""
         if not isinstance(size, (tuple, list)):
             raise TypeError(f"new_full: size must be a tuple or list of ints, got {type(size).__name__} {size!r}")
         return self._new((size,), fill_value, dtype, device, requires_grad, "new_full")
 
-    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: _bool = False) -> Tensor:
         """A copy of ``data`` (a tensor's values too, outside the graph), in this tensor's dtype unless
         ``dtype`` is given."""
         check_device(device)
         out = Tensor(data._data if isinstance(data, Tensor) else data, dtype=dtype or self.dtype)
         return out.requires_grad_() if requires_grad else out
 
-    def _new(self, size: tuple[Any, ...], fill: Any, dtype: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
+    def _new(self, size: tuple[Any, ...], fill: Any, dtype: Any, device: Any, requires_grad: _bool, op: str) -> Tensor:
         check_device(device)
         shape = _shape_arg(size)
         if any(s < 0 for s in shape):
@@ -993,39 +1000,39 @@ class Tensor(InPlace, Variable):
     # The math of the scans is in ops/scan.py. cummax, cummin and median gather the input at the
     # indices they pick (GetItem), so each gradient goes back to the element picked.
     @numpy_names
-    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+    def cumsum(self, dim: _int, *, dtype: Any = None) -> Tensor:
         """Running sums along ``dim``; bool and integer tensors sum as int64."""
         return self._accumulable(dtype)._scan(ops.Cumsum, dim, "cumsum")
 
     @numpy_names
-    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+    def cumprod(self, dim: _int, *, dtype: Any = None) -> Tensor:
         """Running products along ``dim``; bool and integer tensors multiply as int64."""
         return self._accumulable(dtype)._scan(ops.Cumprod, dim, "cumprod")
 
     @numpy_names
-    def logcumsumexp(self, dim: int) -> Tensor:
+    def logcumsumexp(self, dim: _int) -> Tensor:
         """log(cumsum(exp(x))) along ``dim``, computed without overflow."""
         return _floating(self)._scan(ops.LogCumSumExp, dim, "logcumsumexp")
 
-    def _scan(self, fn: Any, dim: int, op: str) -> Tensor:
+    def _scan(self, fn: Any, dim: _int, op: str) -> Tensor:
         axis = normalize_dim(dim, self.ndim, op)
         if self.ndim == 0:  # a 0-d tensor scans as a slice of one
             return fn.apply(self.reshape(1), 0).reshape(())
         return fn.apply(self, axis)
 
     @numpy_names
-    def cummax(self, dim: int) -> ValuesIndices:
+    def cummax(self, dim: _int) -> ValuesIndices:
         """The running maximum along ``dim`` and where it is (a tie goes to the latest index; a NaN
         stays the maximum once met)."""
         return self._running_extreme(dim, True, "cummax")
 
     @numpy_names
-    def cummin(self, dim: int) -> ValuesIndices:
+    def cummin(self, dim: _int) -> ValuesIndices:
         """The running minimum along ``dim`` and where it is (a tie goes to the latest index; a NaN
         stays the minimum once met)."""
         return self._running_extreme(dim, False, "cummin")
 
-    def _running_extreme(self, dim: int, largest: bool, op: str) -> ValuesIndices:
+    def _running_extreme(self, dim: _int, largest: _bool, op: str) -> ValuesIndices:
         axis = normalize_dim(dim, self.ndim, op)
         x = self.reshape(1) if self.ndim == 0 else self
         idx = running_extreme_index(x._data, axis, largest)
@@ -1034,7 +1041,7 @@ class Tensor(InPlace, Variable):
         return ValuesIndices(values.reshape(shape), Tensor._wrap(idx.reshape(shape)))
 
     @numpy_names
-    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+    def median(self, dim: _int | None = None, keepdim: _bool = False) -> Any:
         """The median of all elements, or with ``dim`` the (values, indices) of each slice's.
 
         As in torch: of an even count, the lower of the two middle elements; NaN where there is
@@ -1060,7 +1067,7 @@ class Tensor(InPlace, Variable):
         return ValuesIndices(values, Tensor._wrap(idx))
 
     @numpy_names
-    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
+    def aminmax(self, *, dim: _int | None = None, keepdim: _bool = False) -> MinMax:
         """The smallest and largest elements (of each slice along ``dim``), as the pair (min, max)."""
         return MinMax(self.amin(dim, keepdim), self.amax(dim, keepdim))
 
@@ -1234,7 +1241,7 @@ class Tensor(InPlace, Variable):
             return end - diff * (1.0 - weight) if weight >= 0.5 else start + weight * diff
         return where(data_of(weight) >= 0.5, end - diff * (1.0 - weight), start + weight * diff)
 
-    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    def nan_to_num(self, nan: _float = 0.0, posinf: _float | None = None, neginf: _float | None = None) -> Tensor:
         """NaN, inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
         dtype's largest and smallest finite values); the replaced elements get no gradient."""
         if self.dtype.kind != "f":
@@ -1263,7 +1270,7 @@ class Tensor(InPlace, Variable):
 
     fix = trunc
 
-    def round(self, *, decimals: int = 0) -> Tensor:
+    def round(self, *, decimals: _int = 0) -> Tensor:
         """x rounded half to even (to ``decimals`` decimal places), elementwise (gradient 0)."""
         if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
             raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__} {decimals!r}")
@@ -1329,12 +1336,14 @@ class Tensor(InPlace, Variable):
     def _rounded_division(a: Any, b: Any, rounding_mode: Any, op: str) -> Tensor:
         if rounding_mode not in ("trunc", "floor"):
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
-        a, b = integer_divisor_checked(*_promoted((a, b)), op)
+        a, b = _promoted((a, b))
+        a, b = integer_divisor_checked(a, b, op)
         return ops.LocallyConstant.apply(floor_divided if rounding_mode == "floor" else trunc_divided, a, b)
 
     @staticmethod
     def _remainder(a: Any, b: Any, rounding: str, op: str) -> Tensor:
-        return ops.Remainder.apply(*integer_divisor_checked(*_promoted((a, b)), op), rounding)
+        a, b = _promoted((a, b))
+        return ops.Remainder.apply(*integer_divisor_checked(a, b, op), rounding)
 
     # Tests of values: bool tensors outside the graph.
     def isnan(self) -> Tensor:
@@ -1349,11 +1358,11 @@ class Tensor(InPlace, Variable):
         """Whether each element is neither NaN nor infinite."""
         return Tensor._wrap(np.isfinite(self._data))
 
-    def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    def isclose(self, other: Tensor, rtol: _float = 1e-05, atol: _float = 1e-08, equal_nan: _bool = False) -> Tensor:
         """Elementwise ``|self - other| <= atol + rtol * |other|`` (see ``autograd.isclose``)."""
         return summaries.isclose(self, other, rtol, atol, equal_nan)
 
-    def allclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    def allclose(self, other: Tensor, rtol: _float = 1e-05, atol: _float = 1e-08, equal_nan: _bool = False) -> _bool:
         """Whether ``isclose`` holds everywhere (see ``autograd.allclose``)."""
         return summaries.allclose(self, other, rtol, atol, equal_nan)
 
@@ -1416,11 +1425,11 @@ class Tensor(InPlace, Variable):
         """``clamp(max=max)``."""
         return self.clamp(None, max)
 
-    def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1.0) -> Tensor:
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: _float = 1.0) -> Tensor:
         """``self + value * tensor1 * tensor2``, elementwise (broadcast)."""
         return self + tensor1 * tensor2 * value
 
-    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1.0) -> Tensor:
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: _float = 1.0) -> Tensor:
         """``self + value * tensor1 / tensor2``, elementwise (broadcast)."""
         return self + tensor1 / tensor2 * value
 
@@ -1434,7 +1443,7 @@ class Tensor(InPlace, Variable):
         The result shares this tensor's memory and version counter; it is outside the graph unless
         the dtype is the same (then it is this tensor)."""
         if dtype is None and len(shape) == 1 and isinstance(shape[0], (np.dtype, type, str)):
-            shape, dtype = (), shape[0]
+            dtype, shape = shape[0], ()
         if dtype is None:
             return self.reshape(*shape)
         if shape:
