@@ -325,7 +325,7 @@ def _scatter_index(op: str, x: Any, dim: int, index: Any, src: Any) -> tuple[np.
     axis = normalize_dim(dim, x.ndim, op)
     idx = _indices(index, op)
     _check_index_shape(op, x.shape, idx.shape, axis)
-    if isinstance(src, Variable):
+    if _is_tensor(src):
         _check_index_shape(op, src.shape, idx.shape, -1, name="src")
         _same_dtype(op, x, src)
     elif not isinstance(src, (int, float, bool, np.number, np.bool_)):
@@ -338,7 +338,7 @@ def _scatter_index(op: str, x: Any, dim: int, index: Any, src: Any) -> tuple[np.
 def _as_1d(fn: Any, x: Any, dim: int, index: Any, src: Any, *args: Any, **kwargs: Any) -> Any:
     """A scatter into a 0-d tensor, as one into its one element seen as 1-D (as torch has it)."""
     normalize_dim(dim, 0, fn.__name__)
-    src = src.reshape(-1) if isinstance(src, Variable) else src
+    src = src.reshape(-1) if _is_tensor(src) else src
     return fn(x.reshape(1), 0, _indices(index, fn.__name__).reshape(-1), src, *args, **kwargs).reshape(())
 
 
@@ -365,11 +365,16 @@ def _number(value: Any, dtype: np.dtype, op: str) -> Any:
 
 
 def _fill_value(value: Any, x: Any, op: str) -> Any:
-    if isinstance(value, Variable):
+    if _is_tensor(value):
         if value.ndim != 0:
             raise RuntimeError(f"{op}: a tensor value must be 0-d, got shape {value.shape}")
         return value if value.dtype == x.dtype else value.to(x.dtype)
     return _number(value, x.dtype, op)
+
+
+def _is_tensor(x: Any) -> bool:
+    """Whether an argument that may be a tensor or a number is a tensor."""
+    return isinstance(x, Variable)
 
 
 def _broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:

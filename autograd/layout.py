@@ -150,13 +150,13 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
 def tril(input: Any, diagonal: int = 0) -> Any:  # noqa: A002
     """The lower triangle of the matrices in the last two dims (on and below ``diagonal``), zeros above."""
     x = _matrices(input, "tril")
-    return ops.Where.apply(np.tri(*x.shape[-2:], k=diagonal, dtype=bool), x, x.dtype.type(0))
+    return ops.Where.apply(np.tri(x.shape[-2], x.shape[-1], diagonal, dtype=bool), x, x.dtype.type(0))
 
 
 def triu(input: Any, diagonal: int = 0) -> Any:  # noqa: A002
     """The upper triangle of the matrices in the last two dims (on and above ``diagonal``), zeros below."""
     x = _matrices(input, "triu")
-    return ops.Where.apply(~np.tri(*x.shape[-2:], k=diagonal - 1, dtype=bool), x, x.dtype.type(0))
+    return ops.Where.apply(~np.tri(x.shape[-2], x.shape[-1], diagonal - 1, dtype=bool), x, x.dtype.type(0))
 
 
 def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:  # noqa: A002

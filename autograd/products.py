@@ -58,8 +58,8 @@ def _parse(equation: str, ndims: list[int]) -> tuple[list[list[str]], list[str]]
         raise RuntimeError(f"einsum: the equation {equation!r} names {len(specs)} operands, but {len(ndims)} were "
                            "given")
     for spec in (*specs, rhs):
-        letters = spec.replace("...", "", 1)
-        if letters and not (letters.isascii() and letters.isalpha()):
+        named = spec.replace("...", "", 1)
+        if named and not (named.isascii() and named.isalpha()):
             raise ValueError(f"einsum: {equation!r} has a subscript that is not a letter (or a second ellipsis, or "
                              "a second '->')")
     free = [c for c in string.ascii_letters if c not in eq]
@@ -134,7 +134,7 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Any:
     if isinstance(dims, (int, np.integer)):
         if dims < 0 or dims > min(x.ndim, y.ndim):
             raise RuntimeError(f"tensordot: cannot contract {dims} dims of shapes {x.shape} and {y.shape}")
-        pairs = (list(range(x.ndim - dims, x.ndim)), list(range(dims)))
+        pairs: tuple[list[int], ...] = (list(range(x.ndim - dims, x.ndim)), list(range(dims)))
     else:
         pairs = tuple([int(d) for d in np.atleast_1d(np.asarray(data_of(side)))] for side in dims)
         if len(pairs) != 2 or len(pairs[0]) != len(pairs[1]):
