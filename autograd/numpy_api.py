@@ -11,12 +11,15 @@ on a value that needs one, while recording, it is refused rather than silently c
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from .grad_mode import _state
 from .variable import Variable, data_of
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 # ufunc -> how a value computes it: (name of a method of the first value operand, name of
 # the reflected method when the value is the second operand).
@@ -73,7 +76,7 @@ def _where(like: Any, condition: Any, x: Any = None, y: Any = None) -> Any:
     if x is None and y is None:
         return np.nonzero(data_of(condition))
     if isinstance(x, Variable):
-        return x.where(condition, y)
+        return cast("Tensor", x).where(condition, y)  # the values that dispatch to NumPy are tensors
     return _value(like, y).where(~np.asarray(data_of(condition)), x)  # the same choice, seen from y
 
 

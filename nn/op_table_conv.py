@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Literal
 
 import numpy as np
 from hypothesis import strategies as st
@@ -158,8 +159,8 @@ def np_windows(x, kernel, stride, dilation, fill=0.0, padding=None, after=None):
     x = np.pad(x, [(0, 0), (0, 0)] + [(p, p + a) for p, a in zip(padding, after)], constant_values=fill)
     spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     view = sliding_window_view(x, spans, axis=tuple(range(2, 2 + dims)))
-    return view[(slice(None), slice(None), *(slice(None, None, s) for s in stride), *(slice(None, None, d)
-                                                                                     for d in dilation))]
+    steps = tuple(slice(None, None, s) for s in stride) + tuple(slice(None, None, d) for d in dilation)
+    return view[(slice(None), slice(None)) + steps]
 
 
 def np_conv2d(x, w, b, stride, padding, dilation, groups):
@@ -178,7 +179,8 @@ def np_conv1d(x, w, b, stride, padding, dilation, groups):
 def np_conv_transpose2d(x, w, b, stride, padding, dilation, output_padding, groups):
     """Each input element adds weight * itself to the output window it spreads over."""
     n, c, h, wd = x.shape
-    cg, og, kh, kw = c // groups, w.shape[1], *w.shape[2:]
+    cg, og = c // groups, w.shape[1]
+    kh, kw = w.shape[2:]
     full = [(m - 1) * stride + dilation * (k - 1) + 1 + output_padding for m, k in ((h, kh), (wd, kw))]
     out = np.zeros((n, og * groups, *full))
     for g, i, j in itertools.product(range(groups), range(kh), range(kw)):
@@ -266,9 +268,10 @@ def np_interpolate(x, mode, size=None, scale_factor=None, align_corners=None):
 
 def np_pad(x, pad, mode):
     (left, right, top, bottom) = pad
-    numpy_mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    numpy_modes: dict[str, Literal["constant", "reflect", "edge", "wrap"]] = {
+        "constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
     cropped = x[:, :, max(-top, 0):x.shape[2] - max(-bottom, 0)]  # a negative width crops
-    return np.pad(cropped, [(0, 0), (0, 0), (max(top, 0), max(bottom, 0)), (left, right)], mode=numpy_mode)
+    return np.pad(cropped, [(0, 0), (0, 0), (max(top, 0), max(bottom, 0)), (left, right)], mode=numpy_modes[mode])
 
 
 def np_group_norm(x, num_groups):

@@ -148,7 +148,7 @@ def _argmax(x: np.ndarray, starts: list[np.ndarray], kernel: tuple[int, ...], di
         valid = None if all(m.all() for m in inside) else _outer_and(inside)
         if valid is not None and not valid.any():
             continue
-        value = x[(slice(None), slice(None), *_take_along(columns, size))]
+        value = x[(slice(None), slice(None)) + _take_along(columns, size)]
         # In place and without np.where, for the reason above.
         np.greater(value, best, out=take)
         if may_be_nan:

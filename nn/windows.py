@@ -68,8 +68,8 @@ class WindowsSum(Op):
         for offset in itertools.product(*(range(k) for k in kernel)):
             target = tuple(slice(o * dl, o * dl + t * (n - 1) + 1, t)
                            for o, dl, t, n in zip(offset, dilation, stride, count))
-            out[(slice(None), slice(None), *target)] += cols[(slice(None), slice(None), *offset)]
-        return out[(slice(None), slice(None), *(slice(lo, lo + s) for s, (lo, _) in zip(size, padding)))]
+            out[(slice(None), slice(None)) + target] += cols[(slice(None), slice(None)) + offset]
+        return out[(slice(None), slice(None)) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(size, padding))]
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:

@@ -84,7 +84,7 @@ def linear_grads(g: Any, x: Any, w: Any, needs: Any) -> tuple[Any, Any, Any]:
     gx = g @ w if needs[0] else None
     # NOTE: explicit row counts, not -1, which a tensor with no elements leaves undetermined.
     n = numel(g.shape[:-1])
-    rows = np.reshape(g, (n, g.shape[-1])) if needs[1] or needs[2] else None
+    rows: Any = np.reshape(g, (n, g.shape[-1])) if needs[1] or needs[2] else None  # a tensor if g is one
     gw = np.swapaxes(rows, 0, 1) @ np.reshape(x, (n, x.shape[-1])) if needs[1] else None
     gb = np.sum(rows, axis=0) if needs[2] else None
     return gx, gw, gb

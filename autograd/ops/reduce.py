@@ -7,6 +7,7 @@ dim sends all of it to the index it returns (the first occurrence), as PyTorch d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ class Sum(Op):
         ctx.shape, ctx.axes = a.shape, axes
         # NOTE: the ufunc's own reduce: np.sum is the same call behind a Python wrapper, which
         # shows on the small tensors of a training step (softmax and sums run at every step).
-        return np.add.reduce(a, axis=axes, keepdims=keepdim)
+        return np.add.reduce(a, axis=axes, keepdims=keepdim)  # type: ignore[call-overload]  # stubs: literal keepdims
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> Any:
@@ -45,10 +46,11 @@ class Sum(Op):
 class Max(Op):
     """max over every element (one output) or along one dim (values and indices)."""
 
-    _pick = staticmethod(np.argmax)
+    # NOTE: typed as any callable: the stubs' overloads of argmax would keep only the one without an axis.
+    _pick: Callable[..., Any] = staticmethod(np.argmax)
 
     @classmethod
-    def forward(cls, ctx: Any, a: Any, axis: int | None, keepdim: bool) -> Any:  # type: ignore[override]
+    def forward(cls, ctx: Any, a: Any, axis: int | None, keepdim: bool) -> Any:
         ctx.shape, ctx.axes = a.shape, (None if axis is None else (axis,))
         if axis is None:
             out = a.reshape(-1)[cls._pick(a)]
