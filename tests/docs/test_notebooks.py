@@ -30,7 +30,7 @@ NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = [pytest.param(path, id=path.name) for path in sorted(NOTEBOOK_DIR.glob("*.ipynb"))]
 TIMEOUT = 180  # seconds for a whole notebook; each is meant to run in under 60 on 2 cores
 ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")  # IPython colours its tracebacks
-SAVE_COMMAND = "python -m tests.test_notebooks"
+SAVE_COMMAND = "python -m tests.docs.test_notebooks"
 
 # What a fresh run may print differently from the stored run; everything else must match.
 # Durations ("800 steps in 7.1 s", "notebook ran in 12 s") and object addresses in reprs
