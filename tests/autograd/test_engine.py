@@ -773,6 +773,7 @@ def test_user_function_saved_tensors_check_versions():
 # --- deep graphs -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a stress test: run in CI with the rest (-m slow selects them)
 def test_million_op_chain():
     x = ag.tensor([0.5], requires_grad=True)
     y, expected = x, 0.5

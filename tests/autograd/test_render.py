@@ -341,17 +341,20 @@ def deep_chain():
     return y
 
 
+@pytest.mark.slow  # a stress test: run in CI with the rest (-m slow selects them)
 def test_deep_graph_draws_every_node_without_recursion(deep_chain):
     lines = draw_graph(deep_chain).source.splitlines()
     assert sum(" -> " in line for line in lines) == DEEP
     assert sum(line.startswith("\tn") and " [label=" in line for line in lines) == DEEP + 1
 
 
+@pytest.mark.slow  # a stress test: run in CI with the rest (-m slow selects them)
 def test_deep_graph_cut_still_counts_everything(deep_chain):
     nodes, _, _ = parse(draw_graph(deep_chain, max_nodes=50).source)
     assert f"{DEEP + 1 - 50} more nodes" in nodes["cut"]["label"]
 
 
+@pytest.mark.slow  # a stress test: run in CI with the rest (-m slow selects them)
 def test_deep_graph_as_text_keeps_lines_short(deep_chain):
     lines = draw_text(deep_chain).splitlines()
     assert len(lines) == DEEP + 1

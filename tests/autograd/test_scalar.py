@@ -145,6 +145,7 @@ def test_second_derivative_with_create_graph():
     assert x.grad == pytest.approx(12.0)  # d/dx 3x^2 = 6x
 
 
+@pytest.mark.slow  # a stress test: run in CI with the rest (-m slow selects them)
 def test_deep_graph_of_100k_ops():
     x = Scalar(0.3)
     y = x

@@ -441,6 +441,7 @@ def _check_consistent(path):
     return step
 
 
+@pytest.mark.slow  # a stress test: run in CI with the rest (-m slow selects them)
 @each_format
 def test_sigkill_during_repeated_saves_never_tears_the_file(tmp_path, fmt):
     """Kill a process that saves in a loop, at random moments: the file always loads whole."""
