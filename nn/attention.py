@@ -117,7 +117,8 @@ def _softmax_of_attended(scores: Tensor) -> Tensor:
 
 
 def _check_dropout(p: Any, op: str) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+    # The stubs give numbers.Real no __ge__, which 0.0 <= p falls back to at run time (a Fraction has one).
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:  # type: ignore[operator]
         raise DomainError(f"{op}: dropout probability must be a number in [0, 1], got {p!r}")
     return float(p)
 
@@ -251,7 +252,7 @@ def multi_head_attention_forward(
     biases = (None, None, None) if in_proj_bias is None else _thirds(in_proj_bias, embed_dim)
     q, k, v = (ag.linear(x, w, b) for x, w, b in zip((query, key, value), projections, biases))
     extra = 0  # keys appended after the given ones, which every query may attend to
-    if bias_k is not None:
+    if bias_k is not None and bias_v is not None:  # both or neither, as checked above
         k = ag.cat([k, bias_k.reshape(1, 1, embed_dim).expand(n, 1, embed_dim)], 1)
         v = ag.cat([v, bias_v.reshape(1, 1, embed_dim).expand(n, 1, embed_dim)], 1)
         extra += 1

@@ -171,7 +171,8 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 def _check_probability(p: Any, op: str, name: str = "p") -> float:
     """``p`` as a float; anything but a number in [0, 1] (nan, a string) is refused, naming it."""
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+    # The stubs give numbers.Real no __ge__, which 0.0 <= p falls back to at run time (a Fraction has one).
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:  # type: ignore[operator]
         raise ValueError(f"{op}: probability {name} must be a number in [0, 1], got {p!r}")
     return float(p)
 

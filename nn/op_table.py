@@ -10,6 +10,8 @@ public function that uses it, and checked at first and second order. Needs hypot
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
@@ -99,8 +101,11 @@ def np_attention(q, k, v, attn_mask=None, is_causal=False, scale=None):
     return np.divide(e, total, out=np.zeros_like(e), where=total > 0) @ v
 
 
+_NP_REDUCTIONS: dict[str, Callable[..., Any]] = {"mean": np.mean, "sum": np.sum, "none": np.asarray}
+
+
 def np_reduce(loss, reduction):
-    return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](loss)
+    return _NP_REDUCTIONS[reduction](loss)
 
 
 # --- the table: one line per op ----------------------------------------------------------------

@@ -169,7 +169,7 @@ def _detect_is_causal(mask: Any, is_causal: bool | None, size: int) -> bool:
     return values.shape == (size, size) and bool(np.array_equal(values, np.triu(np.full((size, size), -np.inf), 1)))
 
 
-def _activation(activation: Activation, owner: str) -> Activation:
+def _activation(activation: Activation, owner: str) -> Callable[[Tensor], Tensor]:
     if activation == "relu":
         return F.relu
     if activation == "gelu":

@@ -56,8 +56,9 @@ def interpolate(
     dims = input.ndim - 2
     if dims not in (1, 2):
         raise ShapeError(f"interpolate: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape {input.shape}")
-    if MODES[mode] is not None and MODES[mode] != dims:
-        raise ShapeError(f"interpolate: mode {mode!r} needs a {MODES[mode] + 2}-D input, got shape {input.shape}")
+    needed = MODES[mode]
+    if needed is not None and needed != dims:
+        raise ShapeError(f"interpolate: mode {mode!r} needs a {needed + 2}-D input, got shape {input.shape}")
     sizes, scales = _output_size(input.shape[2:], size, scale_factor, recompute_scale_factor)
     if mode == "area":
         return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, sizes)
