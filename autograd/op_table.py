@@ -377,6 +377,10 @@ def np_gather(a, dim, index):
     return a[np_along(index, dim % a.ndim)]
 
 
+_NP_SCATTER_REDUCTIONS: dict[str, Callable[..., Any]] = {
+    "sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max, "amin": np.min}
+
+
 def np_scatter(a, src, dim, index, reduce=None, include_self=True):
     """scatter, and scatter_reduce's reductions, by a loop over the values sent."""
     out = a.astype(np.result_type(a, src))  # a float64 src (finite differences) is not rounded to a's dtype
@@ -387,7 +391,7 @@ def np_scatter(a, src, dim, index, reduce=None, include_self=True):
     sent: dict = {}
     for k in np.ndindex(*index.shape):
         sent.setdefault(tuple(int(w[k] if w.ndim else w) for w in np.broadcast_arrays(*where)), []).append(src[k])
-    pick = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max, "amin": np.min}[reduce]
+    pick = _NP_SCATTER_REDUCTIONS[reduce]
     for place, values in sent.items():
         out[place] = pick(values + [a[place]] if include_self else values)
     return out

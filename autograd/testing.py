@@ -34,7 +34,7 @@ import functools
 import operator
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, TypedDict
+from typing import Any, TypedDict, overload
 
 import numpy as np
 
@@ -175,6 +175,16 @@ def tensors(
 
 def _ndim(shape: Shape | int) -> int:
     return shape if isinstance(shape, int) else len(shape)
+
+
+@overload
+def dims(shape: Shape | int) -> SearchStrategy[int]: ...
+
+
+@overload
+def dims(
+    shape: Shape | int, *, allow_none: bool = ..., allow_tuple: bool = ...
+) -> SearchStrategy[int | tuple[int, ...] | None]: ...
 
 
 def dims(
