@@ -47,7 +47,6 @@ from .creation import (
     zeros_like,
 )
 from .device import DeviceError, cuda, device, get_default_device, set_default_device
-from .random_state import generator
 from .engine import backward, grad
 from .function import Context, Function, Op
 from .functional_forms import function_form
@@ -94,6 +93,7 @@ from .layout import (
 )
 from .moments import std_mean, var_mean
 from .products import addmm, baddbmm, bmm, cdist, cross, einsum, kron, outer, tensordot
+from .random_state import generator
 from .render import draw_graph, draw_text
 from .scalar import Scalar
 from .shapes import Size

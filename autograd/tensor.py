@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -43,8 +43,8 @@ from .ops.math import (
     trunc_divided,
 )
 from .ops.scan import along, median_index, running_extreme_index
-from .shapes import _SIZE, Size, _shape_arg, normalize_dim, normalize_dims, numel
 from .results import MinMax, ValuesIndices
+from .shapes import _SIZE, Size, _shape_arg, normalize_dim, normalize_dims, numel
 from .variable import _TENSOR, Variable, data_of
 
 _new = object.__new__
