@@ -77,7 +77,7 @@ class Tensor(InPlace, Variable):
     # NOTE: ``requires_grad`` is a plain slot, read by the engine for every argument of every op
     # (a property would cost ~60 ns a read, a few percent of a small op). Setting it to True
     # on an integer tensor by assignment is therefore caught where it would first matter:
-    # when the tensor enters a graph (``_edge``) or starts one (``backward``).
+    # when the tensor enters a graph (``Function.apply``) or starts one (``backward``).
     __slots__ = ("__weakref__", "_base", "_data", "_grad", "_hooks", "_output_nr", "_vc", "grad_fn", "requires_grad")
     __array_ufunc__ = array_ufunc  # np.exp(t), ndarray * t: see numpy_api.py
     __array_function__ = array_function
