@@ -166,10 +166,23 @@ def slice_then_array(shape):
 def np_sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
 
-np_erf = np.vectorize(math.erf, otypes=[np.float64])
-np_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+def _in_input_dtype(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``f`` elementwise, its result in the input's floating dtype, as the op's is (math.erf and
+    the bisection below compute in float64: a float32 input must not get a float64 result)."""
+
+    def reference(a: Any) -> Any:
+        a = np.asarray(a)
+        out = f(a)
+        return out.astype(a.dtype) if a.dtype.kind == "f" else out
+
+    return reference
 
 
+np_erf = _in_input_dtype(np.vectorize(math.erf, otypes=[np.float64]))
+np_erfc = _in_input_dtype(np.vectorize(math.erfc, otypes=[np.float64]))
+
+
+@_in_input_dtype
 @np.vectorize
 def np_erfinv(y):
     """erf's inverse by bisection on math.erf: slow, simple and independent of ops/math.py."""
